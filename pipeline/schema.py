@@ -1,0 +1,57 @@
+"""Column order of the four output tables. One place, used by writers, store and tests."""
+
+ENTITY_COLUMNS = [
+    "doc_id", "sentence_id", "start", "end", "text", "type",
+    "concept_id", "concept_name", "score", "abbreviation_of",
+]
+
+FACT_COLUMNS = [
+    "fact_id", "claim_key", "doc_id", "sentence_id", "sentence",
+    "sentence_start", "sentence_end",
+    "subject_text", "subject_type", "subject_id", "subject_name", "subject_attribute",
+    "subject_start", "subject_end",
+    "predicate",
+    "object_text", "object_type", "object_id", "object_name", "object_attribute",
+    "object_start", "object_end",
+    "negated", "certainty", "strength",
+    "species", "study_type", "trial_id", "trial_phase", "sample_size",
+    "population", "comparator", "cited_source",
+    "confidence", "extractor",
+]
+
+SENTENCE_COLUMNS = ["doc_id", "sentence_id", "start", "end", "text", "strength"]
+
+DOCUMENT_COLUMNS = ["doc_id", "source", "sha256", "title", "n_chars", "n_sentences", "status", "error"]
+
+TABLES = {
+    "entities": ENTITY_COLUMNS,
+    "facts": FACT_COLUMNS,
+    "sentences": SENTENCE_COLUMNS,
+    "documents": DOCUMENT_COLUMNS,
+}
+
+ENTITY_TYPES = [
+    "CELL_TYPE", "GENE_OR_PROTEIN", "DISEASE", "CHEMICAL_OR_DRUG", "INTERVENTION",
+    "ANATOMY", "ORGANISM", "OUTCOME", "TRIAL",
+]
+
+PREDICATES = [
+    "increases", "decreases", "positively_correlated_with", "negatively_correlated_with",
+    "higher_in", "lower_in", "treats", "causes", "associated_with", "safe_in",
+]
+
+# spec §2: polarity class of each predicate; a negated fact has class None.
+POLARITY = {
+    "increases": "positive",
+    "decreases": "negative",
+    "positively_correlated_with": "positive",
+    "negatively_correlated_with": "negative",
+    "higher_in": "positive",
+    "lower_in": "negative",
+    "treats": "negative",
+    "causes": "positive",
+    "associated_with": "association",
+    "safe_in": "safety",
+}
+
+SYMMETRIC_PREDICATES = {"positively_correlated_with", "negatively_correlated_with", "associated_with"}
