@@ -55,3 +55,27 @@ POLARITY = {
 }
 
 SYMMETRIC_PREDICATES = {"positively_correlated_with", "negatively_correlated_with", "associated_with"}
+
+# Arrow type of every column that is not a string.
+INT_COLUMNS = {
+    "sentence_id", "start", "end", "sentence_start", "sentence_end", "subject_start", "subject_end",
+    "object_start", "object_end", "n_chars", "n_sentences", "sample_size",
+}
+FLOAT_COLUMNS = {"score", "confidence"}
+BOOL_COLUMNS = {"negated"}
+
+
+def arrow_schema(table: str):
+    """The pyarrow schema of one output table, so every chunk and every run agree."""
+    import pyarrow as pa
+
+    def arrow_type(column: str):
+        if column in INT_COLUMNS:
+            return pa.int64()
+        if column in FLOAT_COLUMNS:
+            return pa.float64()
+        if column in BOOL_COLUMNS:
+            return pa.bool_()
+        return pa.string()
+
+    return pa.schema([(column, arrow_type(column)) for column in TABLES[table]])

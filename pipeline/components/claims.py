@@ -1,0 +1,570 @@
+"""Claim extraction: subject — predicate — object facts between entity mentions.
+
+No parser is needed: a sentence is cut into clauses, trigger phrases from
+`data/claim_triggers.tsv` are found with spaCy's Matcher, and each trigger takes
+its subject from the clause before it and its objects from the text after it
+(up to the next trigger). Comparisons ("X was elevated in ALS patients",
+"faster progression in patients with lower Treg levels") are read from the signed
+cue words of `data/comparison_cues.tsv`. Negation, certainty, strength and the
+measured attribute of each argument come from small word tables.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+
+DATA = Path(__file__).with_name("data")
+
+NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
+MODALS = {"may", "might", "could"}
+BE_VERBS = {"is", "are", "was", "were", "be", "been", "being", "remain", "remained", "appear", "appeared", "seem", "seemed"}
+HAVE_VERBS = {"have", "has", "had", "showed", "show", "shows", "exhibited", "exhibit", "displayed", "display", "demonstrated", "revealed", "presented"}
+CLAUSE_BREAKS = {";", "whereas", "while", "but", "although", "though", "however", "whilst"}
+RELATIVE_PRONOUNS = {"that", "which", "who"}
+# Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
+TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
+                   "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# Words before a gerund trigger that continue the previous clause's subject ("…, enhancing X and lowering Y").
+CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
+# Words after which the mentions of a trigger's region are means or circumstances, not objects.
+OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "versus", "vs.", "whereas", "despite", "before", "after", "during"}
+# Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
+NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
+AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined", "explore", "test", "aims", "aimed", "aim"}
+LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after"}
+POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
+SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
+OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
+
+# Word next to a mention → the measured property of that argument (spec §2 `attribute`).
+ATTRIBUTE_WORDS = {
+    "level": "level", "levels": "level", "concentration": "level", "concentrations": "level",
+    "number": "number", "numbers": "number", "count": "number", "counts": "number", "frequency": "number",
+    "function": "function", "functions": "function",
+    "activity": "activity", "activation": "activity", "signaling": "activity", "signalling": "activity",
+    "expression": "expression", "rate": "rate", "rates": "rate", "survival": "survival",
+    "accumulation": "accumulation", "aggregation": "aggregation", "production": "production",
+    "mutation": "mutation", "mutations": "mutation", "mutant": "mutation",
+    "dysfunction": "dysfunction", "degeneration": "degeneration", "damage": "damage", "injury": "injury",
+    "release": "release", "secretion": "secretion", "score": "score", "scores": "score", "slope": "slope",
+}
+RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
+
+
+@dataclass
+class Fact:
+    subject: Span
+    object: Span
+    predicate: str
+    negated: bool = False
+    certainty: str = "asserted"
+    strength: str = "direct_causal"
+    subject_attribute: str = ""
+    object_attribute: str = ""
+    confidence: float = 0.5
+    extractor: str = ""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    start: int  # token index in the doc
+    end: int
+    predicate: str
+    kind: str
+    strength: str
+
+
+def _read_table(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as handle:
+        rows = (line for line in handle if line.strip() and not line.startswith("#"))
+        return list(csv.DictReader(rows, delimiter="\t"))
+
+
+@Language.factory("alsfacts_claims")
+def create_claim_extractor(nlp: Language, name: str):
+    return ClaimExtractor(nlp)
+
+
+class ClaimExtractor:
+    """Sets `doc._.facts`: a list of `Fact` in text order."""
+
+    def __init__(self, nlp: Language):
+        if not Doc.has_extension("facts"):
+            Doc.set_extension("facts", default=None)
+        self.triggers = _read_table("claim_triggers.tsv")
+        self.matcher = Matcher(nlp.vocab)
+        for index, row in enumerate(self.triggers):
+            pattern = [{"LOWER": word} for word in row["phrase"].split()]
+            self.matcher.add(f"trigger{index}", [pattern])
+        self.trigger_of_key = {nlp.vocab.strings[f"trigger{i}"]: row for i, row in enumerate(self.triggers)}
+        self.cue_sign = {row["word"]: row["sign"] for row in _read_table("comparison_cues.tsv")}
+
+    # ---- the component -------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        facts: list[Fact] = []
+        if len(doc.ents) >= 1:
+            triggers_by_sentence = self._triggers(doc)
+            for sent in doc.sents:
+                ents = _without_repeated_short_forms(doc, list(sent.ents))
+                if len(ents) < 2 and not (ents and any(t.kind == "safety" for t in triggers_by_sentence.get(sent.start, []))):
+                    continue
+                facts.extend(self._sentence_facts(doc, sent, ents, triggers_by_sentence.get(sent.start, [])))
+        doc._.facts = _deduplicate(facts)
+        return doc
+
+    def _triggers(self, doc: Doc) -> dict[int, list[Trigger]]:
+        inside_entity = set()
+        for ent in doc.ents:
+            inside_entity.update(range(ent.start, ent.end))
+        found = []
+        for key, start, end in self.matcher(doc):
+            if any(i in inside_entity for i in range(start, end)):
+                continue
+            row = self.trigger_of_key[key]
+            found.append(Trigger(start, end, row["predicate"], row["kind"], row["strength"]))
+        # Longest match wins where triggers overlap.
+        found.sort(key=lambda t: (t.start, -(t.end - t.start)))
+        chosen: list[Trigger] = []
+        for trig in found:
+            if chosen and trig.start < chosen[-1].end:
+                continue
+            chosen.append(trig)
+        by_sentence: dict[int, list[Trigger]] = {}
+        for trig in chosen:
+            by_sentence.setdefault(doc[trig.start].sent.start, []).append(trig)
+        return by_sentence
+
+    # ---- one sentence ----------------------------------------------------
+    def _sentence_facts(self, doc: Doc, sent: Span, ents: list[Span], triggers: list[Trigger]) -> list[Fact]:
+        certainty = _certainty(sent)
+        clause_starts = _clause_starts(sent)
+        facts: list[Fact] = []
+        comparisons = self._comparisons(doc, sent, ents)
+        facts.extend(comparisons)
+        facts.extend(self._treatments_for(doc, sent, ents, certainty))
+        compared = {(f.subject.start, f.object.start) for f in comparisons}
+        previous_subjects: list[Span] = []
+        for index, trig in enumerate(triggers):
+            if _is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
+                                            and doc[trig.start - 1].lower_ in NOUN_MARKERS):
+                continue
+            clause_start = max(s for s in clause_starts if s <= trig.start)
+            next_start = triggers[index + 1].start if index + 1 < len(triggers) else sent.end
+            clause_end = min([s for s in clause_starts if s > trig.start] + [sent.end])
+            region_end = min(next_start, clause_end)
+            left = [e for e in ents if clause_start <= e.start and e.end <= trig.start]
+            right = [e for e in ents if trig.end <= e.start and e.end <= region_end]
+            if self._is_group_comparison(doc, trig, right):
+                continue
+            pairs = self._pairs(doc, trig, left, right, ents, previous_subjects, sent, clause_start)
+            if not pairs:
+                continue
+            subjects_used = []
+            for subject, obj, confidence in pairs:
+                if subject.start == obj.start or (subject.start, obj.start) in compared:
+                    continue
+                facts.append(self._fact(doc, sent, trig, subject, obj, certainty, confidence))
+                subjects_used.append(subject)
+            if subjects_used:
+                previous_subjects = _unique(subjects_used)
+        return facts
+
+    def _pairs(self, doc, trig, left, right, ents, previous_subjects, sent, clause_start):
+        """(subject, object, confidence) triples for one trigger."""
+        by_index = trig.end < len(doc) and doc[trig.end].lower_ == "by"
+        if trig.kind == "link" and doc[trig.end - 1].lower_ == "between":
+            first, second = right[:1], right[1:]
+            if not second:
+                return []
+            return [(first[0], second[0], 0.7)]
+        if trig.kind == "safety":
+            subjects = _choose_subjects(doc, left)
+            population = _population(doc, sent, trig, right)
+            return [(s, population, 0.8) for s in subjects] if population is not None else []
+        if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats":
+            # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
+            agents = right[:1]
+            targets = [e for e in right[1:] if e.label_ == "DISEASE"]
+            return [(a, t, 0.7) for a in agents for t in targets]
+        with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
+        if (by_index or with_index) and trig.kind in ("verb", "adjective"):
+            agents = [e for e in right if e.start > trig.end][:1]
+            agents = _coordination(doc, agents[0], right) if agents else []
+            patients = _adjacent_before(doc, trig.start, left, gap=4) or _choose_subjects(doc, left) \
+                or _antecedent(doc, clause_start, ents)
+            return [(a, p, 0.7) for a in agents for p in patients if _object_allowed(doc, trig, p)]
+        adjacent = _adjacent_before(doc, trig.start, left)
+        subjects = adjacent or _choose_subjects(doc, left) or _antecedent(doc, clause_start, ents)
+        if previous_subjects and not adjacent and doc[trig.start].lower_.endswith("ing") \
+                and trig.start > sent.start and doc[trig.start - 1].lower_ in CONTINUATIONS:
+            subjects = []
+        confidence = 0.85
+        if not subjects and previous_subjects:
+            subjects, confidence = previous_subjects, 0.65
+        objects = [e for e in _until_stop(doc, trig, right) if _object_allowed(doc, trig, e)]
+        if trig.kind == "link" and objects:
+            objects = _coordination(doc, objects[0], objects)
+        return [(s, o, confidence) for s in subjects for o in objects]
+
+    def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
+        predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj)
+        strength = trig.strength
+        if any(doc[i].lower_ in MODALS for i in range(max(sent.start, trig.start - 3), trig.start)) \
+                and strength == "direct_causal":
+            strength = "conditional_causal"
+        if predicate.endswith("correlated_with") or predicate in ("higher_in", "lower_in"):
+            strength = "correlational"
+        return Fact(
+            subject=subject, object=obj, predicate=predicate,
+            negated=_negated(doc, sent, trig.start),
+            certainty=certainty, strength=strength,
+            subject_attribute=_attribute(doc, subject), object_attribute=_attribute(doc, obj),
+            confidence=confidence * min(_score(subject), _score(obj)),
+            extractor=f"trigger:{trig.kind}:{doc[trig.start:trig.end].text.lower()}",
+        )
+
+    def _treatments_for(self, doc: Doc, sent: Span, ents: list[Span], certainty: str) -> list[Fact]:
+        """'hydrogen therapy for ALS', 'riluzole treatment for ALS and FTD': a therapy named for a disease."""
+        facts = []
+        for i, ent in enumerate(ents):
+            if ent.label_ not in ("INTERVENTION", "CHEMICAL_OR_DRUG"):
+                continue
+            j = ent.end
+            while j < sent.end and doc[j].lower_ in TREATMENT_NOUNS:
+                j += 1
+            if j >= sent.end or doc[j].lower_ not in ("for", "against"):
+                continue
+            targets = [e for e in ents[i + 1:] if e.start > j and e.start - j <= 4 and e.label_ == "DISEASE"]
+            for target in (_coordination(doc, targets[0], ents) if targets else []):
+                if target.label_ == "DISEASE":
+                    facts.append(Fact(
+                        subject=ent, object=target, predicate="treats", negated=_negated(doc, sent, ent.start),
+                        certainty=certainty, strength="direct_causal",
+                        subject_attribute="", object_attribute=_attribute(doc, target),
+                        confidence=0.7 * min(_score(ent), _score(target)), extractor="pattern:treatment_for",
+                    ))
+        return facts
+
+    # ---- comparisons -------------------------------------------------------
+    def _is_group_comparison(self, doc: Doc, trig: Trigger, right: list[Span]) -> bool:
+        """'X were elevated in ALS patients' is a comparison, read by `_comparisons`."""
+        word = doc[trig.start].lower_
+        if word not in self.cue_sign or trig.start == 0:
+            return False
+        after = doc[trig.end].lower_ if trig.end < len(doc) else ""
+        return doc[trig.start - 1].lower_ in BE_VERBS and after in ("in", "among")
+
+    def _comparisons(self, doc: Doc, sent: Span, ents: list[Span]) -> list[Fact]:
+        cues = [(tok.i, self.cue_sign[tok.lower_]) for tok in sent if tok.lower_ in self.cue_sign]
+        if not cues:
+            return []
+        certainty = _certainty(sent)
+        attached = []  # (cue index, sign, entity)
+        for i, sign in cues:
+            ent = _entity_measured_by(doc, i, ents)
+            if ent is not None and all(ent.start != a[2].start for a in attached):
+                attached.append((i, sign, ent))
+        facts = []
+        measured = [a for a in attached if a[2].label_ not in ("DISEASE", "ORGANISM")]
+        if len(measured) >= 2 and not _coordinated(doc, *sorted((measured[0][2], measured[1][2]), key=lambda e: e.start)):
+            (_, sign_a, a), (_, sign_b, b) = measured[0], measured[1]
+            predicate = "positively_correlated_with" if sign_a == sign_b else "negatively_correlated_with"
+            first, second = sorted((a, b), key=lambda e: e.start)
+            facts.append(self._comparison_fact(doc, sent, first, second, predicate, certainty, "comparison:correlation"))
+            for _, sign_c, c in measured[2:]:
+                if _coordinated(doc, second, c):
+                    predicate = "positively_correlated_with" if sign_a == sign_c else "negatively_correlated_with"
+                    facts.append(self._comparison_fact(doc, sent, first, c, predicate, certainty, "comparison:correlation"))
+            return facts
+        for i, sign, ent in attached:
+            group = _compared_group(doc, sent, i, ent, ents)
+            if group is None:
+                continue
+            predicate = "higher_in" if sign == "+" else "lower_in"
+            for measured_ent in _coordination(doc, ent, ents):
+                facts.append(self._comparison_fact(doc, sent, measured_ent, group, predicate, certainty, "comparison:group"))
+        return facts
+
+    def _comparison_fact(self, doc, sent, subject, obj, predicate, certainty, extractor) -> Fact:
+        return Fact(
+            subject=subject, object=obj, predicate=predicate,
+            negated=_negated(doc, sent, min(subject.start, obj.start)),
+            certainty=certainty, strength="correlational",
+            subject_attribute=_attribute(doc, subject), object_attribute=_attribute(doc, obj),
+            confidence=0.75 * min(_score(subject), _score(obj)), extractor=extractor,
+        )
+
+
+# ---- helpers over tokens and spans -----------------------------------------
+
+def _without_repeated_short_forms(doc: Doc, ents: list[Span]) -> list[Span]:
+    """'amyotrophic lateral sclerosis (ALS)': the bracketed short form repeats the mention before it."""
+    out = []
+    for ent in ents:
+        if out and ent.start - out[-1].end == 1 and doc[ent.start - 1].text == "(" \
+                and (ent.kb_id_ == out[-1].kb_id_ or (Span.has_extension("abbreviation_of") and ent._.abbreviation_of)):
+            continue
+        out.append(ent)
+    return out
+
+
+def _score(span: Span) -> float:
+    return float(span._.score) if Span.has_extension("score") and span._.score is not None else 1.0
+
+
+def _unique(spans: list[Span]) -> list[Span]:
+    seen, out = set(), []
+    for span in spans:
+        if span.start not in seen:
+            seen.add(span.start)
+            out.append(span)
+    return out
+
+
+def _clause_starts(sent: Span) -> list[int]:
+    starts = [sent.start]
+    for tok in sent:
+        if tok.i > sent.start and (tok.lower_ in CLAUSE_BREAKS or tok.lower_ in RELATIVE_PRONOUNS
+                                   or (tok.lower_ == "characterized" and tok.i + 1 < sent.end and tok.nbor().lower_ == "by")):
+            starts.append(tok.i + 1 if tok.text == ";" else tok.i)
+    return starts
+
+
+def _antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
+    """The mention a relative clause ("reactive astrocytes that contribute to …") is about."""
+    if doc[clause_start].lower_ not in RELATIVE_PRONOUNS:
+        return []
+    before = [e for e in ents if e.end <= clause_start and clause_start - e.end <= 2]
+    return before[-1:]
+
+
+def _preceding_word(doc: Doc, span: Span, skip=("the", "a", "an", "their", "its", "his", "her")) -> str:
+    i = span.start - 1
+    while i >= 0 and doc[i].lower_ in skip:
+        i -= 1
+    return doc[i].lower_ if i >= 0 else ""
+
+
+def _in_locative_phrase(doc: Doc, span: Span, reach: int = 4) -> bool:
+    """'in transgenic ALS mice', 'among people with ALS': a setting, not an agent."""
+    for tok in reversed(doc[max(0, span.start - reach):span.start]):
+        if tok.is_punct or tok.lower_ in BE_VERBS:
+            return False
+        if tok.lower_ in LOCATIVE_PREPOSITIONS:
+            return True
+    return False
+
+
+def _choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
+    """The clause's grammatical subject: its first mention not inside a locative phrase,
+    with the mentions coordinated to it ("nanoparticles and exosomes")."""
+    candidates = [e for e in left if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+    free = [e for e in candidates if not _in_locative_phrase(doc, e)]
+    if not free:
+        return candidates[-1:] if candidates else []
+    head = free[0]
+    group = [head]
+    for ent in candidates[candidates.index(head) + 1:]:
+        if _coordinated(doc, group[-1], ent):
+            group.append(ent)
+        else:
+            break
+    return group
+
+
+def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2) -> list[Span]:
+    """A mention right before the trigger ("SOD1 induced", "TDP-43-driven") is its subject."""
+    if not left:
+        return []
+    last = left[-1]
+    between = [t for t in doc[last.end:index] if t.text not in ("(", ")", "-", "’s", "'s")]
+    if len(between) > gap or any(t.lower_ in RELATIVE_PRONOUNS or t.is_punct for t in between):
+        return []
+    if between and not all(t.lower_ in BE_VERBS or t.lower_ in ATTRIBUTE_WORDS or t.lower_ in MODALS
+                           or t.lower_ in TREATMENT_NOUNS or (t.lower_.endswith("ly") and t.is_alpha)
+                           or t.lower_ in ("not", "then", "has", "have", "had", "can")
+                           for t in between):
+        return []
+    if last.label_ in SUBJECT_TYPES_EXCLUDED:
+        return []
+    return [e for e in _coordination(doc, last, left) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+
+
+def _until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
+    """The mentions of a trigger's region up to a word that starts a means or circumstance."""
+    out = []
+    last = trig.end
+    for ent in right:
+        between = doc[last:ent.start]
+        if any(t.lower_ in OBJECT_STOPS or (t.lower_ == "as" and t.i + 1 < len(doc) and t.nbor().lower_ not in ("well", "such")
+                                              and doc[t.i - 1].lower_ != "well") for t in between):
+            break
+        out.append(ent)
+        last = ent.end
+    return out
+
+
+def _coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
+    """A mention with the mentions coordinated with it on both sides ("CXCL10, CCL3, and CCL19")."""
+    ordered = sorted(ents, key=lambda e: e.start)
+    index = next((i for i, e in enumerate(ordered) if e.start == ent.start), None)
+    if index is None:
+        return [ent]
+    lo = hi = index
+    while lo > 0 and _coordinated(doc, ordered[lo - 1], ordered[lo]):
+        lo -= 1
+    while hi + 1 < len(ordered) and _coordinated(doc, ordered[hi], ordered[hi + 1]):
+        hi += 1
+    return ordered[lo:hi + 1]
+
+
+def _coordinated(doc: Doc, a: Span, b: Span) -> bool:
+    between = doc[a.end:b.start]
+    return len(between) <= 3 and all(t.lower_ in {",", "and", "or", "/", "as", "well", "(", ")", "-"} for t in between)
+
+
+def _object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
+    if ent.label_ in OBJECT_TYPES_EXCLUDED:
+        return False
+    before = _preceding_word(doc, ent)
+    if trig.predicate == "treats":
+        return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
+    if before in LOCATIVE_PREPOSITIONS and ent.label_ in ("DISEASE", "ANATOMY") and trig.kind != "link":
+        return False
+    if before == "of" and ent.label_ == "DISEASE":
+        # "the progression of ALS": the disease qualifies the outcome before it.
+        j = ent.start - 2
+        while j >= 0 and doc[j].lower_ in ("the", "a", "an"):
+            j -= 1
+        if j >= 0 and doc[j].ent_type_ in ("OUTCOME",):
+            return False
+    return True
+
+
+def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:
+    """The trigger's predicate, read with the argument types: improving a disease treats it,
+    increasing a disease causes it."""
+    if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
+        return "increases"
+    if predicate == "increases" and obj.label_ == "DISEASE" and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
+        return "causes"
+    return predicate
+
+
+def _negated(doc: Doc, sent: Span, index: int) -> bool:
+    window = doc[max(sent.start, index - 4):index]
+    return any(tok.lower_ in NEGATION_CUES for tok in window)
+
+
+def _is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
+    """'to assess whether X reduces Y', 'we aimed to test …': stated aims are not facts."""
+    window = doc[max(sent.start, trig.start - 6):trig.start]
+    return any(tok.lower_ in AIM_CUES for tok in window) and any(tok.lower_ in ("to", "whether", "if") for tok in window)
+
+
+def _attribute(doc: Doc, span: Span) -> str:
+    words = span.text.lower().split()
+    if span.label_ == "OUTCOME" and RATE_OUTCOME_WORDS.intersection(words):
+        return "rate"
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    if after in ATTRIBUTE_WORDS:
+        return ATTRIBUTE_WORDS[after]
+    i = span.start - 1
+    while i >= 0 and doc[i].lower_ in ("the", "a", "an", "of", "in"):
+        i -= 1
+    if i >= 0 and doc[i].lower_ in ATTRIBUTE_WORDS and i < span.start - 1 and doc[i + 1].lower_ in ("of", "in", "the"):
+        return ATTRIBUTE_WORDS[doc[i].lower_]
+    if span.start > 0 and doc[span.start - 1].lower_ == "mutant":
+        return "mutation"
+    return ""
+
+
+def _entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
+    """The mention a comparison word describes: 'lower Treg levels', 'lower levels of Tregs',
+    'the rate of disease progression is faster', 'the slower the loss of function'."""
+    for ent in ents:  # after the cue, through an attribute phrase
+        if ent.start > cue:
+            between = [t.lower_ for t in doc[cue + 1:ent.start]]
+            if len(between) <= 4 and all(w in ATTRIBUTE_WORDS or w in ("of", "the", "in", "and", "disease") for w in between):
+                return ent
+            break
+    before = [e for e in ents if e.end <= cue]
+    if before:
+        ent = before[-1]
+        between = [t.lower_ for t in doc[ent.end:cue]]
+        if len(between) <= 3 and all(w in BE_VERBS or w in ATTRIBUTE_WORDS or w in ("significantly", "also", "much", "the") for w in between):
+            return ent
+    return None
+
+
+def _compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Span]) -> Span | None:
+    """The population or condition a measured quantity is higher or lower in."""
+    if measured.label_ in ("DISEASE", "ORGANISM"):
+        return None
+    # "X was elevated in (plasma from) (patients with) ALS"
+    for ent in ents:
+        if ent.start > max(cue, measured.end) and ent.label_ == "DISEASE":
+            between = [t.lower_ for t in doc[max(cue, measured.end):ent.start]]
+            if "in" in between or "among" in between:
+                if len(between) <= 8:
+                    return ent
+            break
+    # "ALS patients (were found to) have lower levels of X"
+    for ent in reversed([e for e in ents if e.end <= min(cue, measured.start)]):
+        if ent.label_ == "DISEASE":
+            between = [t.lower_ for t in doc[ent.end:min(cue, measured.start)]]
+            if any(w in HAVE_VERBS for w in between) and any(w in POPULATION_NOUNS for w in between[:2]):
+                return ent
+        break
+    return None
+
+
+def _population(doc: Doc, sent: Span, trig: Trigger, right: list[Span]) -> Span | None:
+    """The group a treatment was safe in: a disease mention, or the patients of the document's disease."""
+    diseases = [e for e in right if e.label_ == "DISEASE"]
+    if diseases:
+        return diseases[0]
+    for tok in doc[trig.end:sent.end]:
+        if tok.lower_ in POPULATION_NOUNS:
+            disease = _main_disease(doc)
+            span = Span(doc, tok.i, tok.i + 1, label="DISEASE", kb_id=disease.kb_id_ if disease is not None else "")
+            return span
+    return None
+
+
+def _main_disease(doc: Doc) -> Span | None:
+    counts: dict[str, list[Span]] = {}
+    for ent in doc.ents:
+        if ent.label_ == "DISEASE" and ent.kb_id_:
+            counts.setdefault(ent.kb_id_, []).append(ent)
+    if not counts:
+        return None
+    return max(counts.values(), key=len)[0]
+
+
+def _certainty(sent: Span) -> str:
+    try:
+        from pipeline.components.certainty import certainty_of
+    except ImportError:
+        return "asserted"
+    return certainty_of(sent)
+
+
+def _argument_key(span: Span) -> str:
+    return span.kb_id_ or span.text.lower()
+
+
+def _deduplicate(facts: list[Fact]) -> list[Fact]:
+    """One fact per sentence, subject concept, predicate class and object concept: the best-supported one."""
+    best: dict[tuple, Fact] = {}
+    for fact in facts:
+        key = (fact.subject.sent.start, _argument_key(fact.subject), _argument_key(fact.object), fact.negated)
+        if key not in best or fact.confidence > best[key].confidence:
+            best[key] = fact
+    return sorted(best.values(), key=lambda f: (f.subject.start_char, f.object.start_char, f.predicate))

@@ -1,0 +1,63 @@
+"""Build the spaCy pipeline from `pipeline/config.cfg`.
+
+Every stage is a registered component (see `pipeline/components/`); the config
+says which run, in which order, with which settings.
+"""
+
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+CONFIG_PATH = Path(__file__).with_name("config.cfg")
+
+# scispaCy's tokenizer regex triggers a harmless FutureWarning in Python's re module.
+warnings.filterwarnings("ignore", message="Possible set union", category=FutureWarning)
+
+
+@spacy.registry.tokenizers("alsfacts.scispacy_tokenizer.v1")
+def create_scispacy_tokenizer():
+    def make_tokenizer(nlp: Language):
+        return combined_rule_tokenizer(nlp)
+
+    return make_tokenizer
+
+
+def _register_components() -> None:
+    """Import the modules whose decorators register the pipeline's factories."""
+    from pipeline.components import sentences  # noqa: F401
+    import importlib
+
+    for module in ("abbreviations", "entities", "context", "strength", "claims"):
+        try:
+            importlib.import_module(f"pipeline.components.{module}")
+        except ModuleNotFoundError as error:
+            if error.name != f"pipeline.components.{module}":
+                raise
+
+
+def make_base_nlp() -> Language:
+    """Blank English with scispaCy's tokenizer and the sentence segmenter."""
+    _register_components()
+    nlp = spacy.blank("en")
+    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.add_pipe("alsfacts_sentences")
+    return nlp
+
+
+def build_nlp(config_path: Path = CONFIG_PATH) -> Language:
+    """The full extraction pipeline, as the config describes it."""
+    _register_components()
+    config = spacy.util.load_config(config_path)
+    return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+
+
+@lru_cache(maxsize=1)
+def shared_nlp() -> Language:
+    """One pipeline per process (workers and tests reuse it)."""
+    return build_nlp()

@@ -1,0 +1,83 @@
+"""Write the output tables (Parquet and CSV) and the run manifest.
+
+Tables are written chunk by chunk into temporary files and moved into place
+only when the run completes, so a reader never sees a half-written table.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.schema import TABLES, arrow_schema
+
+TEXTS_FILE = "texts.jsonl"
+
+
+class TableWriter:
+    """Appends row chunks to `<name>.parquet` and `<name>.csv` (atomically replaced on close)."""
+
+    def __init__(self, out_dir: Path, name: str):
+        self.name = name
+        self.columns = TABLES[name]
+        self.schema = arrow_schema(name)
+        self.final = {ext: out_dir / f"{name}.{ext}" for ext in ("parquet", "csv")}
+        self.partial = {ext: path.with_name(f".{path.name}.partial") for ext, path in self.final.items()}
+        self._parquet = pq.ParquetWriter(self.partial["parquet"], self.schema)
+        self._csv_file = open(self.partial["csv"], "w", newline="", encoding="utf-8")
+        self._csv = csv.DictWriter(self._csv_file, fieldnames=self.columns, extrasaction="raise")
+        self._csv.writeheader()
+        self.rows = 0
+
+    def write(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        table = pa.Table.from_pylist(rows, schema=self.schema)
+        self._parquet.write_table(table)
+        self._csv.writerows(rows)
+        self.rows += len(rows)
+
+    def close(self) -> None:
+        self._parquet.close()
+        self._csv_file.close()
+        for ext, partial in self.partial.items():
+            os.replace(partial, self.final[ext])
+
+    def abort(self) -> None:
+        self._parquet.close()
+        self._csv_file.close()
+        for partial in self.partial.values():
+            partial.unlink(missing_ok=True)
+
+
+class TextWriter:
+    """Document texts as JSON lines, for the review app's paragraph view."""
+
+    def __init__(self, out_dir: Path):
+        self.final = out_dir / TEXTS_FILE
+        self.partial = out_dir / f".{TEXTS_FILE}.partial"
+        self._file = open(self.partial, "w", encoding="utf-8")
+
+    def write(self, doc_id: str, title: str, text: str) -> None:
+        self._file.write(json.dumps({"doc_id": doc_id, "title": title, "text": text}, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
+        os.replace(self.partial, self.final)
+
+    def abort(self) -> None:
+        self._file.close()
+        self.partial.unlink(missing_ok=True)
+
+
+def write_manifest(out_dir: Path, manifest: dict) -> Path:
+    path = out_dir / "manifest.json"
+    partial = out_dir / ".manifest.json.partial"
+    partial.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path

@@ -1,0 +1,141 @@
+"""Turn processed spaCy Docs into table rows (entities, facts, sentences, documents).
+
+Rows are plain dicts keyed by the columns of `pipeline.schema`; offsets are
+character offsets into the document text, so `text[start:end]` is the mention.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from spacy.tokens import Doc, Span
+
+from pipeline.ingest import Document
+from pipeline.schema import SYMMETRIC_PREDICATES
+
+
+def sentence_bounds(sent: Span) -> tuple[int, int]:
+    """Character bounds of a sentence without its surrounding white space."""
+    text = sent.text
+    start = sent.start_char + (len(text) - len(text.lstrip()))
+    end = sent.start_char + len(text.rstrip())
+    return start, max(start, end)
+
+
+def _sentences(doc: Doc) -> list[tuple[int, Span, int, int]]:
+    """(sentence_id, span, start, end) for every sentence with any text."""
+    out = []
+    for sent in doc.sents:
+        start, end = sentence_bounds(sent)
+        if end > start:
+            out.append((len(out), sent, start, end))
+    return out
+
+
+def _strength(doc: Doc, sent: Span) -> str:
+    if Doc.has_extension("sentence_strength"):
+        return (doc._.sentence_strength or {}).get(sent.start_char, "none")
+    return "none"
+
+
+def _context(doc: Doc, sent: Span) -> dict:
+    if Doc.has_extension("doc_context"):
+        from pipeline.components.context import context_for
+
+        return context_for(doc, sent)
+    return {}
+
+
+def argument_key(concept_id: str, text: str) -> str:
+    return concept_id or text.lower()
+
+
+def claim_key(subject_key: str, predicate: str, object_key: str) -> str:
+    """Same subject, predicate and object → same key, whatever the document."""
+    if predicate in SYMMETRIC_PREDICATES and object_key < subject_key:
+        subject_key, object_key = object_key, subject_key
+    return f"{subject_key}|{predicate}|{object_key}"
+
+
+def fact_id(doc_id: str, predicate: str, subject: Span, obj: Span) -> str:
+    raw = f"{doc_id}\t{predicate}\t{subject.start_char}:{subject.end_char}\t{obj.start_char}:{obj.end_char}"
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def document_row(document: Document, n_sentences: int = 0) -> dict:
+    return {
+        "doc_id": document.doc_id,
+        "source": document.source,
+        "sha256": document.sha256,
+        "title": document.title,
+        "n_chars": len(document.text),
+        "n_sentences": n_sentences,
+        "status": document.status,
+        "error": document.error,
+    }
+
+
+def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
+    """All rows that one processed document contributes to the four tables."""
+    doc_id = document.doc_id
+    sentences = _sentences(doc)
+    sentence_of_char = {}
+    sentence_rows, entity_rows, fact_rows = [], [], []
+    for sentence_id, sent, start, end in sentences:
+        sentence_of_char[sent.start_char] = (sentence_id, start, end)
+        sentence_rows.append({
+            "doc_id": doc_id, "sentence_id": sentence_id, "start": start, "end": end,
+            "text": doc.text[start:end], "strength": _strength(doc, sent),
+        })
+    for ent in doc.ents:
+        sentence_id = sentence_of_char.get(ent.sent.start_char, (-1,))[0]
+        entity_rows.append({
+            "doc_id": doc_id, "sentence_id": sentence_id,
+            "start": ent.start_char, "end": ent.end_char, "text": ent.text,
+            "type": ent.label_, "concept_id": ent.kb_id_,
+            "concept_name": ent._.concept_name if Span.has_extension("concept_name") else "",
+            "score": float(ent._.score) if Span.has_extension("score") else 1.0,
+            "abbreviation_of": ent._.abbreviation_of if Span.has_extension("abbreviation_of") else "",
+        })
+    facts = doc._.facts if Doc.has_extension("facts") else []
+    for fact in facts:
+        sent = fact.subject.sent
+        sentence_id, start, end = sentence_of_char[sent.start_char]
+        context = _context(doc, sent)
+        subject_key = argument_key(fact.subject.kb_id_, fact.subject.text)
+        object_key = argument_key(fact.object.kb_id_, fact.object.text)
+        fact_rows.append({
+            "fact_id": fact_id(doc_id, fact.predicate, fact.subject, fact.object),
+            "claim_key": claim_key(subject_key, fact.predicate, object_key),
+            "doc_id": doc_id, "sentence_id": sentence_id, "sentence": doc.text[start:end],
+            "sentence_start": start, "sentence_end": end,
+            **_argument_columns("subject", fact.subject, fact.subject_attribute),
+            "predicate": fact.predicate,
+            **_argument_columns("object", fact.object, fact.object_attribute),
+            "negated": bool(fact.negated), "certainty": fact.certainty, "strength": fact.strength,
+            "species": context.get("species", ""), "study_type": context.get("study_type", ""),
+            "trial_id": context.get("trial_id", ""), "trial_phase": context.get("trial_phase", ""),
+            "sample_size": context.get("sample_size"),
+            "population": context.get("population", ""), "comparator": context.get("comparator", ""),
+            "cited_source": context.get("cited_source", ""),
+            "confidence": round(float(fact.confidence), 3), "extractor": fact.extractor,
+        })
+    fact_rows.sort(key=lambda r: (r["sentence_start"], r["subject_start"], r["object_start"], r["predicate"]))
+    return {
+        "documents": [document_row(document, len(sentences))],
+        "sentences": sentence_rows,
+        "entities": entity_rows,
+        "facts": fact_rows,
+    }
+
+
+def _argument_columns(role: str, span: Span, attribute: str) -> dict:
+    return {
+        f"{role}_text": span.text,
+        f"{role}_type": span.label_,
+        f"{role}_id": span.kb_id_,
+        f"{role}_name": span._.concept_name if Span.has_extension("concept_name") else "",
+        f"{role}_attribute": attribute or "",
+        f"{role}_start": span.start_char,
+        f"{role}_end": span.end_char,
+    }
