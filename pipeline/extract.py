@@ -1,25 +1,45 @@
-"""Run the extraction: documents in, four tables and a manifest out."""
+"""Run the extraction: documents in, four tables and a manifest out.
+
+Documents stream from `ingest.iter_documents` in chunks. For each chunk, documents
+already in the cache (same doc_id, same text, same pipeline) take their rows from
+it; the others go to a runner (this process, a pool of worker processes, or Dask)
+that sends back rows, not Docs. Chunks are written in input order whatever order
+they finish in, so outputs do not depend on the number of workers. New rows are
+committed to the cache chunk by chunk, which makes a killed run resumable; the
+tables are replaced atomically only at the end (see `pipeline.outputs`).
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import scispacy
 import spacy
 
 from pipeline import __version__
+from pipeline.batch import DEFAULT_PIPELINE, ChunkResult, make_runner
+from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_rows, document_key,
+                            nlp_description, pipeline_fingerprint)
 from pipeline.ingest import Document, iter_documents
 from pipeline.outputs import TableWriter, TextWriter, write_manifest
-from pipeline.records import doc_rows, document_row
+from pipeline.records import document_row
 from pipeline.schema import TABLES
 
 log = logging.getLogger("alsfacts")
 
-CHUNK_DOCUMENTS = 64
+CHUNK_DOCUMENTS = 64        # documents per chunk (a unit of work for one worker)
+CHUNK_CHARS = 400_000       # a chunk also ends once its texts reach this many characters
+MAX_DOCUMENT_CHARS = 1_000_000  # spaCy's default nlp.max_length: longer texts are refused
+
+
+class PipelineMismatch(RuntimeError):
+    """A worker runs a different pipeline (code, config or KB) than this process."""
 
 
 @dataclass
@@ -27,10 +47,37 @@ class RunSummary:
     out_dir: Path
     documents_ok: int = 0
     documents_failed: int = 0
+    documents_processed: int = 0  # ok documents run through the pipeline in this run
+    documents_cached: int = 0     # ok documents whose rows came from the cache (skipped)
     failures: list[tuple[str, str, str]] = field(default_factory=list)  # (doc_id, source, error)
     rows: dict[str, int] = field(default_factory=dict)
     words: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    pipeline: list[str] = field(default_factory=list)
+    runner: str = ""
+    cache: dict = field(default_factory=dict)
+
+
+@dataclass
+class ChunkReport:
+    """What one finished chunk contributed; handed to `on_chunk`."""
+
+    documents: list[Document]
+    processed: int = 0
+    cached: int = 0
+    failed: int = 0
+    words: int = 0
+    chars: int = 0
+
+
+@dataclass
+class _Chunk:
+    documents: list[Document]
+    cached: dict[str, bytes] = field(default_factory=dict)  # doc_id -> payload
+    future: object = None
+
+    def ready(self) -> bool:
+        return self.future is None or self.future.done()
 
 
 def kb_version() -> str:
@@ -38,89 +85,241 @@ def kb_version() -> str:
         from pipeline.kb import kb_version as version
     except ImportError:
         return "none"
-    return version()
+    try:
+        return version()
+    except (OSError, KeyError, ValueError):
+        return "none"
 
 
-def _chunks(documents: Iterable[Document], size: int) -> Iterator[list[Document]]:
+def _chunks(documents: Iterable[Document], size: int, max_chars: int = CHUNK_CHARS) -> Iterator[list[Document]]:
     chunk: list[Document] = []
+    chars = 0
     for document in documents:
         chunk.append(document)
-        if len(chunk) >= size:
+        chars += len(document.text)
+        if len(chunk) >= size or chars >= max_chars:
             yield chunk
-            chunk = []
+            chunk, chars = [], 0
     if chunk:
         yield chunk
 
 
+def _refuse_too_long(document: Document, limit: int) -> Document:
+    if document.status == "ok" and len(document.text) > limit:
+        return replace(document, status="error",
+                       error=f"text too long for the pipeline: {len(document.text):,} characters "
+                             f"(limit {limit:,}); split the document")
+    return document
+
+
 def process_chunk(nlp, documents: list[Document]) -> dict[str, list[dict]]:
-    """Rows of all four tables for a chunk of documents, in input order."""
+    """Rows of all four tables for a chunk of documents, in input order (no cache, this process)."""
+    from pipeline.batch import extract_payloads
+
     tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    documents = [_refuse_too_long(d, nlp.max_length) for d in documents]
     ok = [d for d in documents if d.status == "ok"]
-    processed = dict(zip((d.doc_id for d in ok), nlp.pipe(d.text for d in ok)))
+    results = {r.doc_id: r for r in extract_payloads(nlp, ok)}
     for document in documents:
-        if document.status != "ok":
+        result = results.get(document.doc_id) if document.status == "ok" else None
+        if result is None or result.payload is None:
+            if result is not None:
+                document = replace(document, status="error", error=result.error)
             tables["documents"].append(document_row(document))
             continue
-        for name, rows in doc_rows(processed[document.doc_id], document).items():
-            tables[name].extend(rows)
+        rows, n_sentences = decode_rows(result.payload)
+        for name in CACHED_TABLES:
+            tables[name].extend(rows[name])
+        tables["documents"].append(document_row(document, n_sentences))
     return tables
 
 
-def run_extract(paths: Iterable[str | Path], out_dir: str | Path, nlp=None, on_chunk=None) -> RunSummary:
-    """Extract entities and facts from every document under `paths` into `out_dir`."""
+def run_extract(
+    paths: Iterable[str | Path] | str | Path,
+    out_dir: str | Path,
+    nlp=None,
+    on_chunk: Callable[[ChunkReport], None] | None = None,
+    *,
+    workers: int = 1,
+    dask: str | None = None,
+    force: bool = False,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    pipeline: str | None = None,
+    chunk_size: int = CHUNK_DOCUMENTS,
+) -> RunSummary:
+    """Extract entities and facts from every document under `paths` into `out_dir`.
+
+    `nlp`: a pipeline object to use in this process (then `workers` must be 1 and no Dask).
+    Otherwise the pipeline is built by `pipeline` ("module:function", default
+    `pipeline.nlp:shared_nlp`) in this process, in `workers` processes, or on the Dask
+    cluster `dask` (an address, or "local"). `force` ignores cached rows; `cache=False`
+    neither reads nor writes the cache (default folder: `<out_dir>/.cache`).
+    """
     started = time.perf_counter()
+    paths = [paths] if isinstance(paths, (str, bytes, os.PathLike)) else list(paths)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if nlp is None:
-        from pipeline.nlp import shared_nlp
+    spec = pipeline or DEFAULT_PIPELINE
+    if nlp is not None and (workers > 1 or dask):
+        raise ValueError("an nlp object can only run in this process; for workers or Dask name a "
+                         "pipeline factory instead (pipeline='module:function')")
+    fingerprint = (pipeline_fingerprint("object", nlp_description(nlp)) if nlp is not None
+                   else pipeline_fingerprint(spec))
+    max_chars = nlp.max_length if nlp is not None else MAX_DOCUMENT_CHARS
+    store = RowCache(Path(cache_dir) if cache_dir else out_dir / CACHE_DIR_NAME, fingerprint) if cache else None
+    summary = RunSummary(out_dir=out_dir, pipeline=list(nlp.pipe_names) if nlp is not None else [])
+    runner = None
+    writers: dict[str, TableWriter] = {}
+    texts = None
+    pending: deque[_Chunk] = deque()
 
-        nlp = shared_nlp()
-    loaded = time.perf_counter()
-    summary = RunSummary(out_dir=out_dir)
-    writers = {name: TableWriter(out_dir, name) for name in TABLES}
-    texts = TextWriter(out_dir)
+    def finish(chunk: _Chunk) -> None:
+        report = _finish_chunk(chunk, fingerprint, store, writers, texts, summary)
+        if on_chunk:
+            on_chunk(report)
+
     try:
-        for chunk in _chunks(iter_documents(paths), CHUNK_DOCUMENTS):
-            tables = process_chunk(nlp, chunk)
-            for name, rows in tables.items():
-                writers[name].write(rows)
-            for document in chunk:
-                if document.status == "ok":
-                    summary.documents_ok += 1
-                    summary.words += len(document.text.split())
-                    texts.write(document.doc_id, document.title, document.text)
+        writers = {name: TableWriter(out_dir, name) for name in TABLES}
+        texts = TextWriter(out_dir)
+        for documents in _chunks(iter_documents(paths), chunk_size):
+            chunk = _Chunk([_refuse_too_long(d, max_chars) for d in documents])
+            to_process = []
+            for document in chunk.documents:
+                if document.status != "ok":
+                    continue
+                payload = None
+                if store is not None and not force:
+                    payload = store.get(document_key(document.doc_id, document.sha256))
+                if payload is None:
+                    to_process.append(document)
                 else:
-                    summary.documents_failed += 1
-                    summary.failures.append((document.doc_id, document.source, document.error))
-                    log.warning("%s: %s", document.source, document.error)
-            if on_chunk:
-                on_chunk(chunk)
+                    chunk.cached[document.doc_id] = payload
+            if to_process:
+                if runner is None:
+                    runner = make_runner(spec, workers, dask, nlp, fingerprint)
+                chunk.future = runner.submit(to_process)
+            pending.append(chunk)
+            max_pending = 2 * (runner.slots if runner is not None else 1)
+            while pending and (pending[0].ready() or len(pending) > max_pending):
+                finish(pending.popleft())
+        while pending:
+            finish(pending.popleft())
     except BaseException:
         for writer in writers.values():
             writer.abort()
-        texts.abort()
+        if texts is not None:
+            texts.abort()
+        _close(runner, store)
         raise
     for writer in writers.values():
         writer.close()
     texts.close()
+    pruned = store.prune() if store is not None else 0
+    if not summary.pipeline:
+        summary.pipeline = (store.pipe_names() if store is not None else None) or _configured_pipe_names(spec)
     finished = time.perf_counter()
+    load_seconds = runner.load_seconds if runner is not None else 0.0
+    summary.runner = runner.description if runner is not None else "none (nothing to process)"
     summary.rows = {name: writer.rows for name, writer in writers.items()}
-    summary.seconds = {"load": loaded - started, "extract": finished - loaded, "total": finished - started}
-    write_manifest(out_dir, manifest(summary, nlp, paths))
+    summary.seconds = {"load": load_seconds, "extract": finished - started - load_seconds,
+                       "total": finished - started}
+    summary.cache = {
+        "enabled": store is not None, "path": str(store.path) if store is not None else "",
+        "fingerprint": fingerprint, "force": force, "hits": summary.documents_cached,
+        "stored": store.stored if store is not None else 0, "pruned": pruned,
+    }
+    _close(runner, store)
+    write_manifest(out_dir, manifest(summary, paths))
     return summary
 
 
-def manifest(summary: RunSummary, nlp, paths) -> dict:
+def _close(runner, store) -> None:
+    if runner is not None:
+        runner.close()
+    if store is not None:
+        store.close()
+
+
+def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
+                  writers: dict[str, TableWriter], texts: TextWriter, summary: RunSummary) -> ChunkReport:
+    """Write a chunk's rows (in input order), store what was new, count everything."""
+    results = {}
+    if chunk.future is not None:
+        result: ChunkResult = chunk.future.result()
+        if result.fingerprint != fingerprint:
+            raise PipelineMismatch(
+                f"worker {result.worker} runs pipeline {result.fingerprint}, this process {fingerprint}: "
+                "install the same alsfacts version, config and knowledge base on every worker")
+        if result.pipe_names and not summary.pipeline:
+            summary.pipeline = result.pipe_names
+            if store is not None:
+                store.remember_pipeline(result.pipe_names)
+        results = {r.doc_id: r for r in result.documents}
+    report = ChunkReport(chunk.documents)
+    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    stored: list[tuple[str, bytes]] = []
+    used: list[str] = []
+    for document in chunk.documents:
+        payload = chunk.cached.get(document.doc_id) if document.status == "ok" else None
+        if document.status == "ok" and payload is None:
+            result = results[document.doc_id]
+            if result.payload is None:
+                document = replace(document, status="error", error=result.error)
+            else:
+                payload = result.payload
+                stored.append((document_key(document.doc_id, document.sha256), payload))
+                report.processed += 1
+        elif payload is not None:
+            report.cached += 1
+        if document.status != "ok":
+            report.failed += 1
+            summary.failures.append((document.doc_id, document.source, document.error))
+            log.info("failed: %s (%s): %s", document.source, document.doc_id, document.error)
+            tables["documents"].append(document_row(document))
+            continue
+        used.append(document_key(document.doc_id, document.sha256))
+        rows, n_sentences = decode_rows(payload)
+        for name in CACHED_TABLES:
+            tables[name].extend(rows[name])
+        tables["documents"].append(document_row(document, n_sentences))
+        texts.write(document.doc_id, document.title, document.text)
+        report.words += len(document.text.split())
+        report.chars += len(document.text)
+    if store is not None:
+        store.commit_chunk(stored, used)
+    for name, rows in tables.items():
+        writers[name].write(rows)
+    summary.documents_processed += report.processed
+    summary.documents_cached += report.cached
+    summary.documents_ok += report.processed + report.cached
+    summary.documents_failed += report.failed
+    summary.words += report.words
+    return report
+
+
+def _configured_pipe_names(spec: str) -> list[str]:
+    if spec != DEFAULT_PIPELINE:
+        return []
+    from pipeline.nlp import CONFIG_PATH
+
+    return list(spacy.util.load_config(CONFIG_PATH)["nlp"]["pipeline"])
+
+
+def manifest(summary: RunSummary, paths) -> dict:
     return {
         "alsfacts_version": __version__,
         "spacy_version": spacy.__version__,
         "scispacy_version": scispacy.__version__,
         "kb_version": kb_version(),
-        "pipeline": list(nlp.pipe_names),
+        "pipeline": list(summary.pipeline),
         "inputs": [str(p) for p in paths],
-        "documents": {"ok": summary.documents_ok, "failed": summary.documents_failed},
+        "documents": {"ok": summary.documents_ok, "failed": summary.documents_failed,
+                      "processed": summary.documents_processed, "cached": summary.documents_cached},
         "failures": [{"doc_id": d, "source": s, "error": e} for d, s, e in summary.failures],
         "rows": summary.rows,
         "words": summary.words,
+        "runner": summary.runner,
+        "cache": summary.cache,
         "seconds": {k: round(v, 3) for k, v in summary.seconds.items()},
     }

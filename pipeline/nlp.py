@@ -23,7 +23,9 @@ warnings.filterwarnings("ignore", message="Possible set union", category=FutureW
 @spacy.registry.tokenizers("alsfacts.scispacy_tokenizer.v1")
 def create_scispacy_tokenizer():
     def make_tokenizer(nlp: Language):
-        return combined_rule_tokenizer(nlp)
+        # scispaCy builds on the language's default tokenizer, which does not exist yet
+        # while the config is being resolved: lend it one that shares the vocab.
+        return combined_rule_tokenizer(type(nlp)(vocab=nlp.vocab))
 
     return make_tokenizer
 

@@ -1,7 +1,10 @@
 """Write the output tables (Parquet and CSV) and the run manifest.
 
-Tables are written chunk by chunk into temporary files and moved into place
-only when the run completes, so a reader never sees a half-written table.
+Tables are written chunk by chunk into hidden `.<name>.partial` files (flushed to
+disk) and moved into place with `os.replace` only when the run completes, so a
+reader never sees a half-written table: it sees the previous run's file or the
+new one. A run that dies leaves at most stale `.partial` files, which the next
+run overwrites.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ import pyarrow.parquet as pq
 from pipeline.schema import TABLES, arrow_schema
 
 TEXTS_FILE = "texts.jsonl"
+ROW_GROUP_ROWS = 50_000  # rows buffered before a Parquet row group is written
+
+
+def _replace_durably(partial: Path, final: Path) -> None:
+    with open(partial, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(partial, final)
 
 
 class TableWriter:
@@ -33,22 +43,31 @@ class TableWriter:
         self._csv = csv.DictWriter(self._csv_file, fieldnames=self.columns, extrasaction="raise")
         self._csv.writeheader()
         self.rows = 0
+        self._buffer: list[dict] = []
 
     def write(self, rows: list[dict]) -> None:
         if not rows:
             return
-        table = pa.Table.from_pylist(rows, schema=self.schema)
-        self._parquet.write_table(table)
         self._csv.writerows(rows)
+        self._buffer.extend(rows)
         self.rows += len(rows)
+        if len(self._buffer) >= ROW_GROUP_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._parquet.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+            self._buffer = []
 
     def close(self) -> None:
+        self._flush()
         self._parquet.close()
         self._csv_file.close()
         for ext, partial in self.partial.items():
-            os.replace(partial, self.final[ext])
+            _replace_durably(partial, self.final[ext])
 
     def abort(self) -> None:
+        self._buffer = []
         self._parquet.close()
         self._csv_file.close()
         for partial in self.partial.values():
@@ -68,7 +87,7 @@ class TextWriter:
 
     def close(self) -> None:
         self._file.close()
-        os.replace(self.partial, self.final)
+        _replace_durably(self.partial, self.final)
 
     def abort(self) -> None:
         self._file.close()
@@ -79,5 +98,5 @@ def write_manifest(out_dir: Path, manifest: dict) -> Path:
     path = out_dir / "manifest.json"
     partial = out_dir / ".manifest.json.partial"
     partial.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    _replace_durably(partial, path)
     return path

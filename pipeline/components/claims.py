@@ -351,13 +351,15 @@ def _preceding_word(doc: Doc, span: Span, skip=("the", "a", "an", "their", "its"
     return doc[i].lower_ if i >= 0 else ""
 
 
-def _in_locative_phrase(doc: Doc, span: Span, reach: int = 4) -> bool:
-    """'in transgenic ALS mice', 'among people with ALS': a setting, not an agent."""
+def _in_locative_phrase(doc: Doc, span: Span, reach: int = 6) -> bool:
+    """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
     for tok in reversed(doc[max(0, span.start - reach):span.start]):
         if tok.is_punct or tok.lower_ in BE_VERBS:
             return False
         if tok.lower_ in LOCATIVE_PREPOSITIONS:
             return True
+        if tok.lower_ == "with":  # "people with ALS" is a setting; "treatment with riluzole" is not
+            return tok.i > 0 and doc[tok.i - 1].lower_ not in TREATMENT_NOUNS and doc[tok.i - 1].lower_ not in ("treated", "combined")
     return False
 
 
@@ -383,7 +385,12 @@ def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2) -> li
     if not left:
         return []
     last = left[-1]
-    between = [t for t in doc[last.end:index] if t.text not in ("(", ")", "-", "’s", "'s")]
+    end = index
+    if end > 0 and doc[end - 1].text == ")":  # skip a bracketed short form: "superoxide dismutase 1 (SOD1) induced"
+        opening = next((t.i for t in reversed(doc[last.end:end - 1]) if t.text == "("), None)
+        if opening is not None and opening - last.end <= 1:
+            end = opening
+    between = [t for t in doc[last.end:end] if t.text not in ("(", ")", "-", "’s", "'s")]
     if len(between) > gap or any(t.lower_ in RELATIVE_PRONOUNS or t.is_punct for t in between):
         return []
     if between and not all(t.lower_ in BE_VERBS or t.lower_ in ATTRIBUTE_WORDS or t.lower_ in MODALS
@@ -491,7 +498,8 @@ def _entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
     for ent in ents:  # after the cue, through an attribute phrase
         if ent.start > cue:
             between = [t.lower_ for t in doc[cue + 1:ent.start]]
-            if len(between) <= 4 and all(w in ATTRIBUTE_WORDS or w in ("of", "the", "in", "and", "disease") for w in between):
+            if len(between) <= 4 and ent.label_ not in ("DISEASE", "ORGANISM") \
+                    and all(w in ATTRIBUTE_WORDS or w in ("of", "the", "in", "and", "disease") for w in between):
                 return ent
             break
     before = [e for e in ents if e.end <= cue]

