@@ -7,6 +7,7 @@ character offsets into the document text, so `text[start:end]` is the mention.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 
 from spacy.tokens import Doc, Span
 
@@ -87,8 +88,10 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
             "doc_id": doc_id, "sentence_id": sentence_id, "start": start, "end": end,
             "text": doc.text[start:end], "strength": _strength(doc, sent),
         })
+    sentence_starts = [sent.start_char for _, sent, _, _ in sentences]
     for ent in doc.ents:
-        sentence_id = sentence_of_char.get(ent.sent.start_char, (-1,))[0]
+        position = bisect_right(sentence_starts, ent.start_char) - 1
+        sentence_id = sentences[position][0] if position >= 0 else -1
         entity_rows.append({
             "doc_id": doc_id, "sentence_id": sentence_id,
             "start": ent.start_char, "end": ent.end_char, "text": ent.text,
@@ -99,7 +102,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
         })
     facts = doc._.facts if Doc.has_extension("facts") else []
     for fact in facts:
-        sent = fact.subject.sent
+        sent = fact.sentence
         sentence_id, start, end = sentence_of_char[sent.start_char]
         context = _context(doc, sent)
         subject_key = argument_key(fact.subject.kb_id_, fact.subject.text)

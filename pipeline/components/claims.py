@@ -12,11 +12,12 @@ measured attribute of each argument come from small word tables.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
 DATA = Path(__file__).with_name("data")
@@ -30,6 +31,10 @@ RELATIVE_PRONOUNS = {"that", "which", "who"}
 # Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
 TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
                    "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# "X is a type of Y": Y names the category X belongs to.
+CATEGORY_NOUNS = {"type", "kind", "class", "subset", "subtype", "group", "population", "form", "family"}
+# Words after which the mentions that follow are members of the mention before ("genes such as STMN2").
+MEMBER_MARKERS = {("such", "as"), ("including",), ("like",), ("e.g.",), ("namely",)}
 # Words before a gerund trigger that continue the previous clause's subject ("…, enhancing X and lowering Y").
 CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
 # Words after which the mentions of a trigger's region are means or circumstances, not objects.
@@ -54,6 +59,8 @@ ATTRIBUTE_WORDS = {
     "dysfunction": "dysfunction", "degeneration": "degeneration", "damage": "damage", "injury": "injury",
     "release": "release", "secretion": "secretion", "score": "score", "scores": "score", "slope": "slope",
 }
+# Comparison words that are nouns: "the increase in Tregs".
+NOUN_CUES = {"increase", "decline", "rise", "reduction", "decrease", "loss"}
 RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
 
 
@@ -69,6 +76,7 @@ class Fact:
     object_attribute: str = ""
     confidence: float = 0.5
     extractor: str = ""
+    sentence: Span | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +106,9 @@ class ClaimExtractor:
         if not Doc.has_extension("facts"):
             Doc.set_extension("facts", default=None)
         self.triggers = _read_table("claim_triggers.tsv")
-        self.matcher = Matcher(nlp.vocab)
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for index, row in enumerate(self.triggers):
-            pattern = [{"LOWER": word} for word in row["phrase"].split()]
-            self.matcher.add(f"trigger{index}", [pattern])
+            self.matcher.add(f"trigger{index}", [nlp.make_doc(row["phrase"])])
         self.trigger_of_key = {nlp.vocab.strings[f"trigger{i}"]: row for i, row in enumerate(self.triggers)}
         self.cue_sign = {row["word"]: row["sign"] for row in _read_table("comparison_cues.tsv")}
 
@@ -109,16 +116,23 @@ class ClaimExtractor:
     def __call__(self, doc: Doc) -> Doc:
         facts: list[Fact] = []
         if len(doc.ents) >= 1:
-            triggers_by_sentence = self._triggers(doc)
-            for sent in doc.sents:
-                ents = _without_repeated_short_forms(doc, list(sent.ents))
+            sentences = list(doc.sents)
+            starts = [sent.start for sent in sentences]
+            ents_by_sentence: dict[int, list[Span]] = {}
+            for ent in doc.ents:
+                ents_by_sentence.setdefault(starts[bisect_right(starts, ent.start) - 1], []).append(ent)
+            triggers_by_sentence = self._triggers(doc, starts)
+            for sent in sentences:
+                ents = _without_repeated_short_forms(doc, ents_by_sentence.get(sent.start, []))
                 if len(ents) < 2 and not (ents and any(t.kind == "safety" for t in triggers_by_sentence.get(sent.start, []))):
                     continue
-                facts.extend(self._sentence_facts(doc, sent, ents, triggers_by_sentence.get(sent.start, [])))
+                for fact in self._sentence_facts(doc, sent, ents, triggers_by_sentence.get(sent.start, [])):
+                    fact.sentence = sent
+                    facts.append(fact)
         doc._.facts = _deduplicate(facts)
         return doc
 
-    def _triggers(self, doc: Doc) -> dict[int, list[Trigger]]:
+    def _triggers(self, doc: Doc, sentence_starts: list[int]) -> dict[int, list[Trigger]]:
         inside_entity = set()
         for ent in doc.ents:
             inside_entity.update(range(ent.start, ent.end))
@@ -137,7 +151,7 @@ class ClaimExtractor:
             chosen.append(trig)
         by_sentence: dict[int, list[Trigger]] = {}
         for trig in chosen:
-            by_sentence.setdefault(doc[trig.start].sent.start, []).append(trig)
+            by_sentence.setdefault(sentence_starts[bisect_right(sentence_starts, trig.start) - 1], []).append(trig)
         return by_sentence
 
     # ---- one sentence ----------------------------------------------------
@@ -171,7 +185,8 @@ class ClaimExtractor:
                     continue
                 facts.append(self._fact(doc, sent, trig, subject, obj, certainty, confidence))
                 subjects_used.append(subject)
-            if subjects_used:
+            passive = trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with")
+            if subjects_used and not passive:
                 previous_subjects = _unique(subjects_used)
         return facts
 
@@ -200,14 +215,17 @@ class ClaimExtractor:
                 or _antecedent(doc, clause_start, ents)
             return [(a, p, 0.7) for a in agents for p in patients if _object_allowed(doc, trig, p)]
         adjacent = _adjacent_before(doc, trig.start, left)
+        if previous_subjects and _pronoun_before(doc, trig.start, sent.start):
+            adjacent = previous_subjects  # "…, and it enhances mitochondrial function"
         subjects = adjacent or _choose_subjects(doc, left) or _antecedent(doc, clause_start, ents)
-        if previous_subjects and not adjacent and doc[trig.start].lower_.endswith("ing") \
-                and trig.start > sent.start and doc[trig.start - 1].lower_ in CONTINUATIONS:
+        if previous_subjects and not adjacent and trig.start > sent.start and trig.kind == "verb" \
+                and (doc[trig.start - 1].lower_ in CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and")):
             subjects = []
         confidence = 0.85
         if not subjects and previous_subjects:
             subjects, confidence = previous_subjects, 0.65
         objects = [e for e in _until_stop(doc, trig, right) if _object_allowed(doc, trig, e)]
+        objects = [e for e in objects if not _is_modifier(doc, e) and not _has_members(doc, e, objects)]
         if trig.kind == "link" and objects:
             objects = _coordination(doc, objects[0], objects)
         return [(s, o, confidence) for s in subjects for o in objects]
@@ -329,7 +347,12 @@ def _unique(spans: list[Span]) -> list[Span]:
 
 def _clause_starts(sent: Span) -> list[int]:
     starts = [sent.start]
+    depth = 0
     for tok in sent:
+        depth += tok.text in ("(", "[")
+        depth -= tok.text in (")", "]") and depth > 0
+        if depth:  # "(MEP; SMD 0.387, 95% CI …)" is an aside, not a clause
+            continue
         if tok.i > sent.start and (tok.lower_ in CLAUSE_BREAKS or tok.lower_ in RELATIVE_PRONOUNS
                                    or (tok.lower_ == "characterized" and tok.i + 1 < sent.end and tok.nbor().lower_ == "by")):
             starts.append(tok.i + 1 if tok.text == ";" else tok.i)
@@ -341,6 +364,14 @@ def _antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
     if doc[clause_start].lower_ not in RELATIVE_PRONOUNS:
         return []
     before = [e for e in ents if e.end <= clause_start and clause_start - e.end <= 2]
+    if not before:
+        return []
+    # "Regulatory T-cells are a type of white blood cells that …": the clause is about the first.
+    words = [t.lower_ for t in doc[max(0, before[-1].start - 4):before[-1].start]]
+    if len(words) >= 3 and words[-1] == "of" and words[-2] in CATEGORY_NOUNS:
+        earlier = [e for e in ents if e.end <= before[-1].start - 3]
+        if earlier:
+            return earlier[-1:]
     return before[-1:]
 
 
@@ -369,7 +400,7 @@ def _choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
     candidates = [e for e in left if e.label_ not in SUBJECT_TYPES_EXCLUDED]
     free = [e for e in candidates if not _in_locative_phrase(doc, e)]
     if not free:
-        return candidates[-1:] if candidates else []
+        return []
     head = free[0]
     group = [head]
     for ent in candidates[candidates.index(head) + 1:]:
@@ -398,9 +429,32 @@ def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2) -> li
                            or t.lower_ in ("not", "then", "has", "have", "had", "can")
                            for t in between):
         return []
-    if last.label_ in SUBJECT_TYPES_EXCLUDED:
+    if last.label_ in SUBJECT_TYPES_EXCLUDED or _in_locative_phrase(doc, last):
         return []
     return [e for e in _coordination(doc, last, left) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+
+
+def _is_modifier(doc: Doc, span: Span) -> bool:
+    """'astrocyte-mediated neurotoxicity': the mention modifies the noun after it."""
+    return span.end < len(doc) and doc[span.end].text.startswith("-") and len(doc[span.end].text) > 2
+
+
+def _has_members(doc: Doc, span: Span, objects: list[Span]) -> bool:
+    """'neuronal genes such as STMN2 and UNC13A': the members are the objects, not the category."""
+    window = [t.lower_ for t in doc[span.end:span.end + 4]]
+    for marker in MEMBER_MARKERS:
+        for i in range(len(window) - len(marker) + 1):
+            if tuple(window[i:i + len(marker)]) == marker:
+                after = span.end + i + len(marker)
+                return any(o.start >= after for o in objects)
+    return False
+
+
+def _pronoun_before(doc: Doc, index: int, floor: int) -> bool:
+    i = index - 1
+    while i > floor and (doc[i].lower_ in MODALS or doc[i].lower_ in ("also", "further", "then", "not") or doc[i].lower_.endswith("ly")):
+        i -= 1
+    return i >= floor and doc[i].lower_ in ("it", "they")
 
 
 def _until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
@@ -410,7 +464,7 @@ def _until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
     for ent in right:
         between = doc[last:ent.start]
         if any(t.lower_ in OBJECT_STOPS or (t.lower_ == "as" and t.i + 1 < len(doc) and t.nbor().lower_ not in ("well", "such")
-                                              and doc[t.i - 1].lower_ != "well") for t in between):
+                                              and doc[t.i - 1].lower_ not in ("well", "such")) for t in between):
             break
         out.append(ent)
         last = ent.end
@@ -498,8 +552,9 @@ def _entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
     for ent in ents:  # after the cue, through an attribute phrase
         if ent.start > cue:
             between = [t.lower_ for t in doc[cue + 1:ent.start]]
+            bridges = ("of", "the", "and", "disease") + (("in",) if doc[cue].lower_ in NOUN_CUES else ())
             if len(between) <= 4 and ent.label_ not in ("DISEASE", "ORGANISM") \
-                    and all(w in ATTRIBUTE_WORDS or w in ("of", "the", "in", "and", "disease") for w in between):
+                    and all(w in ATTRIBUTE_WORDS or w in bridges for w in between):
                 return ent
             break
     before = [e for e in ents if e.end <= cue]
@@ -572,7 +627,7 @@ def _deduplicate(facts: list[Fact]) -> list[Fact]:
     """One fact per sentence, subject concept, predicate class and object concept: the best-supported one."""
     best: dict[tuple, Fact] = {}
     for fact in facts:
-        key = (fact.subject.sent.start, _argument_key(fact.subject), _argument_key(fact.object), fact.negated)
+        key = (fact.sentence.start, _argument_key(fact.subject), _argument_key(fact.object), fact.negated)
         if key not in best or fact.confidence > best[key].confidence:
             best[key] = fact
     return sorted(best.values(), key=lambda f: (f.subject.start_char, f.object.start_char, f.predicate))
