@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.language import Language
@@ -38,7 +38,8 @@ MEMBER_MARKERS = {("such", "as"), ("including",), ("like",), ("e.g.",), ("namely
 # Words before a gerund trigger that continue the previous clause's subject ("…, enhancing X and lowering Y").
 CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
 # Words after which the mentions of a trigger's region are means or circumstances, not objects.
-OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "versus", "vs.", "whereas", "despite", "before", "after", "during"}
+OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "versus", "vs.", "whereas", "despite", "before", "after",
+                "during", "once", "when", "until", "unless", "if", "whether"}
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined", "explore", "test", "aims", "aimed", "aim"}
@@ -59,6 +60,9 @@ ATTRIBUTE_WORDS = {
     "dysfunction": "dysfunction", "degeneration": "degeneration", "damage": "damage", "injury": "injury",
     "release": "release", "secretion": "secretion", "score": "score", "scores": "score", "slope": "slope",
 }
+# Verbs by which a patient group shows a finding, and the nouns that name such a group.
+FINDING_VERBS = {"showed", "exhibited", "demonstrated", "displayed", "presented", "harbored", "harboured"}
+GROUP_NOUNS = {"patients", "patient", "samples", "cases", "carriers", "participants", "subjects", "individuals", "cohort", "brains", "tissue", "tissues", "cells"}
 # Comparison words that are nouns: "the increase in Tregs".
 NOUN_CUES = {"increase", "decline", "rise", "reduction", "decrease", "loss"}
 RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
@@ -77,6 +81,14 @@ class Fact:
     confidence: float = 0.5
     extractor: str = ""
     sentence: Span | None = None
+
+
+@dataclass
+class _SentenceState:
+    """What earlier triggers of a sentence found: carried to the triggers after them."""
+    previous: list = field(default_factory=list)  # subjects of the last trigger
+    main: list = field(default_factory=list)      # subjects of the first trigger (the sentence's agent)
+    objects: list = field(default_factory=list)   # objects of the last trigger
 
 
 @dataclass(frozen=True)
@@ -161,9 +173,10 @@ class ClaimExtractor:
         facts: list[Fact] = []
         comparisons = self._comparisons(doc, sent, ents)
         facts.extend(comparisons)
-        facts.extend(self._treatments_for(doc, sent, ents, certainty))
         compared = {(f.subject.start, f.object.start) for f in comparisons}
-        previous_subjects: list[Span] = []
+        facts.extend(self._treatments_for(doc, sent, ents, certainty))
+        facts.extend(self._group_findings(doc, sent, ents, certainty, compared))
+        state = _SentenceState()
         for index, trig in enumerate(triggers):
             if _is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
                                             and doc[trig.start - 1].lower_ in NOUN_MARKERS):
@@ -176,59 +189,76 @@ class ClaimExtractor:
             right = [e for e in ents if trig.end <= e.start and e.end <= region_end]
             if self._is_group_comparison(doc, trig, right):
                 continue
-            pairs = self._pairs(doc, trig, left, right, ents, previous_subjects, sent, clause_start)
-            if not pairs:
-                continue
-            subjects_used = []
-            for subject, obj, confidence in pairs:
+            subjects, objects, confidence, pairing = self._arguments(doc, trig, left, right, ents, state, sent, clause_start)
+            pairs = list(zip(subjects, objects)) if pairing == "zip" else [(a, b) for a in subjects for b in objects]
+            for subject, obj in pairs:
                 if subject.start == obj.start or (subject.start, obj.start) in compared:
                     continue
                 facts.append(self._fact(doc, sent, trig, subject, obj, certainty, confidence))
-                subjects_used.append(subject)
             passive = trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with")
-            if subjects_used and not passive:
-                previous_subjects = _unique(subjects_used)
+            if subjects and not passive and trig.kind != "link" and pairing == "product":
+                state.previous = _unique(subjects)
+                state.main = state.main or state.previous
+            state.objects.extend(o for o in objects if all(o.start != k.start for k in state.objects))
         return facts
 
-    def _pairs(self, doc, trig, left, right, ents, previous_subjects, sent, clause_start):
-        """(subject, object, confidence) triples for one trigger."""
+    def _arguments(self, doc, trig, left, right, ents, state, sent, clause_start):
+        """Subjects, objects, confidence and how to pair them ("product" or "zip") for one trigger."""
         by_index = trig.end < len(doc) and doc[trig.end].lower_ == "by"
         if trig.kind == "link" and doc[trig.end - 1].lower_ == "between":
-            first, second = right[:1], right[1:]
-            if not second:
-                return []
-            return [(first[0], second[0], 0.7)]
+            return right[:1], right[1:2], 0.7, "zip"
         if trig.kind == "safety":
-            subjects = _choose_subjects(doc, left)
             population = _population(doc, sent, trig, right)
-            return [(s, population, 0.8) for s in subjects] if population is not None else []
+            return _choose_subjects(doc, left), [population] if population is not None else [], 0.8, "product"
         if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats":
             # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
-            agents = right[:1]
-            targets = [e for e in right[1:] if e.label_ == "DISEASE"]
-            return [(a, t, 0.7) for a in agents for t in targets]
+            return right[:1], [e for e in right[1:] if e.label_ == "DISEASE"], 0.7, "product"
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
-            agents = [e for e in right if e.start > trig.end][:1]
+            agents = [e for e in right if e.start > trig.end and not _is_modifier(doc, e)][:1]
             agents = _coordination(doc, agents[0], right) if agents else []
             patients = _adjacent_before(doc, trig.start, left, gap=4) or _choose_subjects(doc, left) \
                 or _antecedent(doc, clause_start, ents)
-            return [(a, p, 0.7) for a in agents for p in patients if _object_allowed(doc, trig, p)]
-        adjacent = _adjacent_before(doc, trig.start, left)
-        if previous_subjects and _pronoun_before(doc, trig.start, sent.start):
-            adjacent = previous_subjects  # "…, and it enhances mitochondrial function"
-        subjects = adjacent or _choose_subjects(doc, left) or _antecedent(doc, clause_start, ents)
-        if previous_subjects and not adjacent and trig.start > sent.start and trig.kind == "verb" \
-                and (doc[trig.start - 1].lower_ in CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and")):
-            subjects = []
-        confidence = 0.85
-        if not subjects and previous_subjects:
-            subjects, confidence = previous_subjects, 0.65
+            return agents, [p for p in patients if _object_allowed(doc, trig, p)], 0.7, "product"
+        subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in _until_stop(doc, trig, right) if _object_allowed(doc, trig, e)]
         objects = [e for e in objects if not _is_modifier(doc, e) and not _has_members(doc, e, objects)]
         if trig.kind == "link" and objects:
             objects = _coordination(doc, objects[0], objects)
-        return [(s, o, confidence) for s in subjects for o in objects]
+        return subjects, objects, confidence, "product"
+
+    def _subjects(self, doc, trig, left, ents, state, sent, clause_start) -> tuple[list[Span], float]:
+        """Who does what the trigger says: the mention right before it, the clause's subject,
+        the antecedent of a relative clause, or the subject carried over from earlier in the sentence."""
+        before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
+        if trig.kind == "noun":
+            adjacent = _adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
+            if adjacent:
+                return adjacent, 0.85
+        if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in BE_VERBS and before not in ("been", "significantly", "strongly", "closely", "inversely", "positively", "negatively") \
+                and not before.endswith("ly"):
+            # "genes linked to …", "neurotoxicity associated with …": a modifier of the noun before it.
+            return _adjacent_before(doc, trig.start, left, gap=0, allow_locative=True), 0.75
+        if before == "by" and state.main:
+            return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
+        if state.previous and _pronoun_before(doc, trig.start, sent.start):
+            return state.previous, 0.75  # "…, and it enhances mitochondrial function"
+        adjacent = _adjacent_before(doc, trig.start, left)
+        if adjacent:
+            return adjacent, 0.85
+        continuing = trig.kind == "verb" and trig.start > sent.start + 1 \
+            and (before in CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and"))
+        if state.previous and continuing:
+            return state.previous, 0.7
+        subjects = _choose_subjects(doc, left) or _antecedent(doc, clause_start, ents)
+        if subjects:
+            return subjects, 0.85
+        if state.objects and doc[clause_start:trig.start] and any(
+                t.lower_ in ("both", "these", "they", "which", "all") for t in doc[clause_start:trig.start]):
+            return state.objects, 0.6  # "…; both markers of PD"
+        if state.previous:
+            return state.previous, 0.65
+        return [], 0.0
 
     def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
         predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj)
@@ -267,6 +297,36 @@ class ClaimExtractor:
                         subject_attribute="", object_attribute=_attribute(doc, target),
                         confidence=0.7 * min(_score(ent), _score(target)), extractor="pattern:treatment_for",
                     ))
+        return facts
+
+    def _group_findings(self, doc: Doc, sent: Span, ents: list[Span], certainty: str, compared: set) -> list[Fact]:
+        """'ALS samples exhibited TNF-α, IFN-γ …', '56.5% of genetic ALS patients showed IFN activation':
+        what a patient group shows is higher in that group."""
+        facts = []
+        clause_starts = _clause_starts(sent)
+        for tok in sent:
+            if tok.lower_ not in FINDING_VERBS:
+                continue
+            clause_start = max(s for s in clause_starts if s <= tok.i)
+            clause_end = min([s for s in clause_starts if s > tok.i] + [sent.end])
+            groups = [e for e in ents if clause_start <= e.start and e.end <= tok.i and e.label_ == "DISEASE"]
+            if not groups:
+                continue
+            group = groups[-1]
+            between = [t.lower_ for t in doc[group.end:tok.i]]
+            if len(between) > 3 or not any(w in GROUP_NOUNS for w in between):
+                continue
+            shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
+                     and e.kb_id_ != group.kb_id_ and not _in_locative_phrase(doc, e)]
+            for measured in _until_stop(doc, Trigger(tok.i, tok.i + 1, "higher_in", "group", "correlational"), shown):
+                if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
+                    continue
+                facts.append(Fact(
+                    subject=measured, object=group, predicate="higher_in", negated=_negated(doc, sent, tok.i),
+                    certainty=certainty, strength="correlational",
+                    subject_attribute=_attribute(doc, measured), object_attribute="",
+                    confidence=0.6 * min(_score(measured), _score(group)), extractor=f"comparison:group_finding:{tok.lower_}",
+                ))
         return facts
 
     # ---- comparisons -------------------------------------------------------
@@ -382,9 +442,9 @@ def _preceding_word(doc: Doc, span: Span, skip=("the", "a", "an", "their", "its"
     return doc[i].lower_ if i >= 0 else ""
 
 
-def _in_locative_phrase(doc: Doc, span: Span, reach: int = 6) -> bool:
+def _in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
     """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
-    for tok in reversed(doc[max(0, span.start - reach):span.start]):
+    for tok in reversed(doc[max(floor, span.start - reach):span.start]):
         if tok.is_punct or tok.lower_ in BE_VERBS:
             return False
         if tok.lower_ in LOCATIVE_PREPOSITIONS:
@@ -411,7 +471,7 @@ def _choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
     return group
 
 
-def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2) -> list[Span]:
+def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2, allow_locative: bool = False) -> list[Span]:
     """A mention right before the trigger ("SOD1 induced", "TDP-43-driven") is its subject."""
     if not left:
         return []
@@ -429,14 +489,17 @@ def _adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2) -> li
                            or t.lower_ in ("not", "then", "has", "have", "had", "can")
                            for t in between):
         return []
-    if last.label_ in SUBJECT_TYPES_EXCLUDED or _in_locative_phrase(doc, last):
+    if last.label_ in SUBJECT_TYPES_EXCLUDED or (not allow_locative and _in_locative_phrase(doc, last)):
         return []
     return [e for e in _coordination(doc, last, left) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
 
 
 def _is_modifier(doc: Doc, span: Span) -> bool:
     """'astrocyte-mediated neurotoxicity': the mention modifies the noun after it."""
-    return span.end < len(doc) and doc[span.end].text.startswith("-") and len(doc[span.end].text) > 2
+    after = doc[span.end:span.end + 3]
+    if after and after[0].text == "/" and len(after) == 3:  # "ALS/FTD-associated RNA binding proteins"
+        after = after[2:]
+    return bool(after) and after[0].text.startswith("-") and len(after[0].text) > 2
 
 
 def _has_members(doc: Doc, span: Span, objects: list[Span]) -> bool:
@@ -491,13 +554,13 @@ def _coordinated(doc: Doc, a: Span, b: Span) -> bool:
 
 
 def _object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
-    if ent.label_ in OBJECT_TYPES_EXCLUDED:
-        return False
+    if ent.label_ in OBJECT_TYPES_EXCLUDED and not (ent.label_ == "ORGANISM" and ent.kb_id_.startswith("MESH:")):
+        return False  # a species is a setting; a microbiota (MeSH-linked) can be affected
     before = _preceding_word(doc, ent)
     if trig.predicate == "treats":
         return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
-    if before in LOCATIVE_PREPOSITIONS and ent.label_ in ("DISEASE", "ANATOMY") and trig.kind != "link":
-        return False
+    if trig.kind != "link" and _in_locative_phrase(doc, ent, floor=trig.end) and not _follows_trigger(doc, trig, ent):
+        return False  # "reduced FUS accumulation in astrocytes": a setting, not an object
     if before == "of" and ent.label_ == "DISEASE":
         # "the progression of ALS": the disease qualifies the outcome before it.
         j = ent.start - 2
@@ -506,6 +569,12 @@ def _object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
         if j >= 0 and doc[j].ent_type_ in ("OUTCOME",):
             return False
     return True
+
+
+def _follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
+    """'increase in Tregs', 'improvements mainly in X': the preposition belongs to the trigger."""
+    return all(t.lower_ in ("the", "a", "an", "of", "in") or t.i < trig.end for t in doc[trig.end:ent.start]) \
+        and doc[trig.end - 1].lower_ in ("in", "of", "on")
 
 
 def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:

@@ -23,6 +23,7 @@ ABBREVIATIONS = {
     "al", "approx", "ca", "cf", "fig", "figs", "eq", "ref", "refs", "no", "nos", "vol", "vs",
     "sp", "spp", "resp", "dr", "prof", "mr", "mrs", "ms", "st", "inc", "ltd", "co", "jr",
     "e.g", "i.e", "etc", "viz", "n", "mg", "wk", "wks", "yr", "yrs", "min", "max", "mo",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "univ", "dept",
 }
 
 
@@ -78,8 +79,18 @@ class SentenceSegmenter:
                 if text.count("\n") >= 2 or prev not in {",", ";", ":", "-", "(", "and", "or"}:
                     return i + 1
             return None
-        if text not in TERMINATORS or i + 1 >= n:
+        if i + 1 >= n:
             return None
+        if text not in TERMINATORS:
+            # "… scored by the ALSFRS-R. Resveratrol …": a word that kept its period.
+            stem = text[:-1].lower()
+            if not text.endswith(".") or len(text) < 3 or stem in ABBREVIATIONS or "." in stem \
+                    or not doc[i + 1].is_space and i + 1 < n and doc[i].whitespace_ == "":
+                return None
+            j = i + 1
+            while j < n and doc[j].is_space:
+                j += 1
+            return j if j < n and doc[j].is_title else None
         prev = doc[i - 1].lower_ if i else ""
         j = i + 1
         while j < n and (doc[j].text in CLOSERS or doc[j].text in TERMINATORS):
