@@ -39,11 +39,11 @@ def _strength(doc: Doc, sent: Span) -> str:
     return "none"
 
 
-def _context(doc: Doc, sent: Span) -> dict:
+def _context(doc: Doc, sent: Span, span: Span | None = None) -> dict:
     if Doc.has_extension("doc_context"):
         from pipeline.components.context import context_for
 
-        return context_for(doc, sent)
+        return context_for(doc, sent, span)
     return {}
 
 
@@ -104,7 +104,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
     for fact in facts:
         sent = fact.sentence
         sentence_id, start, end = sentence_of_char[sent.start_char]
-        context = _context(doc, sent)
+        context = _context(doc, sent, fact.subject)
         subject_key = argument_key(fact.subject.kb_id_, fact.subject.text)
         object_key = argument_key(fact.object.kb_id_, fact.object.text)
         fact_rows.append({

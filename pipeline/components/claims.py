@@ -58,7 +58,7 @@ ATTRIBUTE_WORDS = {
     "accumulation": "accumulation", "aggregation": "aggregation", "production": "production",
     "mutation": "mutation", "mutations": "mutation", "mutant": "mutation",
     "dysfunction": "dysfunction", "degeneration": "degeneration", "damage": "damage", "injury": "injury",
-    "release": "release", "secretion": "secretion", "score": "score", "scores": "score", "slope": "slope",
+    "release": "release", "secretion": "secretion", "survive": "survival", "survives": "survival", "score": "score", "scores": "score", "slope": "slope",
 }
 # Verbs by which a patient group shows a finding, and the nouns that name such a group.
 FINDING_VERBS = {"showed", "exhibited", "demonstrated", "displayed", "presented", "harbored", "harboured"}
@@ -424,6 +424,14 @@ def _antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
     if doc[clause_start].lower_ not in RELATIVE_PRONOUNS:
         return []
     before = [e for e in ents if e.end <= clause_start and clause_start - e.end <= 2]
+    if not before:
+        # "interleukin-2 (IL-2) — a protein that helps …": through an apposition to the mention.
+        i = clause_start - 1
+        while i >= 0 and i >= clause_start - 5 and doc[i].lower_ not in ("—", "–", ",", "-"):
+            i -= 1
+        if i >= 0 and doc[i].lower_ in ("—", "–", ",", "-") and i + 1 < clause_start and doc[i + 1].lower_ in ("a", "an"):
+            before = [e for e in ents if e.end <= i and (i - e.end <= 1 or (
+                i - e.end <= 4 and doc[e.end].text == "(" and doc[i - 1].text == ")"))]
     if not before:
         return []
     # "Regulatory T-cells are a type of white blood cells that …": the clause is about the first.

@@ -22,7 +22,7 @@ far a sentence's context reaches, following the gold annotation:
   sentences of human studies (observational, clinical trial, review); a
   subgroup count ("six treated with tofersen") gives the size of its subgroup.
 * A report on other people's studies (news): a registered trial (NCT id) carries
-  its id, phase and `clinical_trial` to the rest of its section (until a
+  its id, phase, sample size and `clinical_trial` to the rest of its section (until a
   heading); a cited journal carries to the next sentence when that one refers
   back to "the study"; other cues stay in their sentence.
 
@@ -564,7 +564,9 @@ def analyse(doc: Doc) -> Doc:
             if own.get("species"):
                 running["species"] = own["species"]
         if own.get("trial_id"):
+            # A registered trial's id, phase and size hold for the rest of its section.
             trial = {"trial_id": own["trial_id"], "study_type": "clinical_trial"}
+            trial.update({k: own[k] for k in ("trial_phase", "sample_size") if own.get(k)})
         is_subgroup = any(own.get("population", "").lower().startswith(f"{key}-") for key in subgroups)
         if kind == "primary" and not population and own.get("population") and not is_subgroup and \
                 (running or reading.design):

@@ -1,0 +1,162 @@
+"""Claim extraction on real sentences: every predicate, negation, certainty, strength, attributes.
+
+Sentences come from the seed article (corpora/) and the dev gold documents (../shared/gold/dev),
+run through the full pipeline so entities, abbreviations and claims work together.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.nlp import shared_nlp
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "corpora" / "als_news_tregs.txt"
+DEV_DOCS = ROOT.parent / "shared" / "gold" / "dev" / "docs.jsonl"
+
+
+def _dev_text(doc_id: str) -> str:
+    if not DEV_DOCS.exists():
+        pytest.skip("../shared/gold/dev is not beside the repository")
+    for line in DEV_DOCS.open(encoding="utf-8"):
+        record = json.loads(line)
+        if record["id"] == doc_id:
+            return record["title"] + "\n\n" + record["text"]
+    raise AssertionError(f"{doc_id} not in {DEV_DOCS}")
+
+
+def _sentence(text: str, start: str) -> str:
+    """The sentence of a real document that begins with `start`."""
+    i = text.index(start)
+    end = text.find(". ", i)
+    return text[i:end + 1 if end != -1 else len(text)]
+
+
+def _facts(text: str):
+    doc = shared_nlp()(text)
+    return doc, [
+        (f.subject.text, f.predicate, f.object.text, f.negated, f.certainty, f.strength,
+         f.subject_attribute, f.object_attribute)
+        for f in doc._.facts
+    ]
+
+
+def _has(facts, subject, predicate, obj, **fields):
+    names = ["negated", "certainty", "strength", "subject_attribute", "object_attribute"]
+    for fact in facts:
+        if subject in fact[0] and fact[1] == predicate and obj in fact[2]:
+            values = dict(zip(names, fact[3:]))
+            if all(values[k] == v for k, v in fields.items()):
+                return True
+    return False
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_facts(seed_text):
+    return _facts(seed_text)[1]
+
+
+def test_increases_through_an_apposition(seed_facts):
+    # "interleukin-2 (IL-2) — a protein that helps infused Tregs survive in the body"
+    assert _has(seed_facts, "interleukin-2", "increases", "Tregs", object_attribute="survival", negated=False)
+
+
+def test_decreases_with_the_clause_subject(seed_facts):
+    # "Cell therapy using regulatory T-cells (Tregs) … suppressing inflammation and slowing the progression of ALS"
+    assert _has(seed_facts, "Cell therapy", "decreases", "inflammation", certainty="hedged", strength="direct_causal")
+    assert _has(seed_facts, "Cell therapy", "decreases", "progression", object_attribute="rate")
+
+
+def test_gerund_subject_and_locative_settings(seed_facts):
+    # "in a mouse model of ALS, increasing the number of Tregs in the blood slowed the progression"
+    assert _has(seed_facts, "Tregs", "decreases", "progression")
+    assert not any(f[0] in ("ALS", "blood") for f in seed_facts if "progression" in f[2] and f[1] == "decreases")
+
+
+def test_negative_correlation_from_an_inverse_link(seed_facts):
+    assert _has(seed_facts, "Tregs", "negatively_correlated_with", "ALS progression",
+                certainty="hedged", strength="correlational", subject_attribute="level")
+
+
+def test_negative_correlation_from_opposite_comparatives(seed_facts):
+    # "the rate of disease progression is faster in ALS patients with lower Treg levels"
+    pairs = {(f[0], f[2]) for f in seed_facts if f[1] == "negatively_correlated_with"}
+    assert any("progression" in a and "Treg" in b or "Treg" in a and "progression" in b for a, b in pairs)
+
+
+def test_lower_in_a_patient_group(seed_facts):
+    assert _has(seed_facts, "Tregs", "lower_in", "ALS", subject_attribute="level", strength="correlational")
+
+
+def test_safe_in_the_trial_population(seed_text):
+    doc, facts = _facts(seed_text)
+    safe = [f for f in doc._.facts if f.predicate == "safe_in"]
+    assert [(f.subject.text, f.object.text) for f in safe] == [("Treg infusions", "patients")]
+    assert safe[0].object.kb_id_ == "MESH:D000690"  # the patients of the document's disease
+
+
+def test_treats_and_causes_in_one_sentence():
+    text = _dev_text("PMID:42399152")
+    facts = _facts(_sentence(text, "Nusinersen is approved for"))[1]
+    assert _has(facts, "Nusinersen", "treats", "spinal muscular atrophy")
+    assert _has(facts, "SMN1", "causes", "spinal muscular atrophy")  # "SMA caused by SMN1 mutations"
+    assert _has(facts, "tofersen", "treats", "amyotrophic lateral sclerosis")
+
+
+def test_higher_in_with_a_coordinated_subject_list():
+    text = _dev_text("PMID:42458512")
+    facts = _facts(_sentence(text, "Translationally, the chemokines"))[1]
+    for chemokine in ("CXCL10", "CCL3", "CCL19"):
+        assert _has(facts, chemokine, "higher_in", "ALS", strength="correlational")
+        assert _has(facts, "FUS", "causes", chemokine)  # "were induced by FUS or TDP-43 pathology"
+
+
+def test_positive_correlation_and_associated_with():
+    text = _dev_text("PMID:42296226")
+    facts = _facts(_sentence(text, "The IFN score significantly correlated"))[1]
+    assert _has(facts, "IFN", "positively_correlated_with", "ALSFRS-R")
+    facts = _facts(_sentence(text, "Stimulation of the innate immune system"))[1]
+    assert _has(facts, "immune system", "associated_with", "ALS")
+
+
+def test_negation_is_scoped_to_its_clause():
+    text = _dev_text("PMID:42400730")
+    facts = _facts(_sentence(text, "The primary mechanism by which resveratrol"))[1]
+    assert _has(facts, "SIRT1", "decreases", "inflammation", negated=True)
+    assert _has(facts, "resveratrol", "increases", "remyelination", negated=False)
+
+
+def test_participial_chain_keeps_the_sentence_subject():
+    text = _dev_text("PMID:42400730")
+    facts = _facts(_sentence(text, "Resveratrol activates SIRT1"))[1]
+    assert _has(facts, "Resveratrol", "increases", "SIRT1")
+    assert _has(facts, "Resveratrol", "increases", "mitochondrial biogenesis")
+    assert _has(facts, "Resveratrol", "decreases", "apoptosis")
+
+
+def test_no_fact_from_a_stated_aim():
+    doc, facts = _facts("We aimed to assess whether riluzole reduces neurofilament light chain levels in ALS.")
+    assert facts == []
+
+
+def test_conditional_causal_strength_for_a_modal(seed_facts):
+    # "enhancing the Tregs level in people with ALS could delay the disease’s progression"
+    assert _has(seed_facts, "Tregs", "decreases", "progression", strength="conditional_causal", certainty="hedged")
+
+
+def test_every_fact_argument_is_inside_its_sentence(seed_text):
+    doc = shared_nlp()(seed_text)
+    assert doc._.facts
+    for fact in doc._.facts:
+        sent = fact.sentence
+        for span in (fact.subject, fact.object):
+            assert sent.start_char <= span.start_char < span.end_char <= sent.end_char
+            assert seed_text[span.start_char:span.end_char] == span.text
