@@ -31,6 +31,8 @@ RELATIVE_PRONOUNS = {"that", "which", "who"}
 # Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
 TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
                    "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").
+PARTICIPLE_MODIFIERS = {"induced", "mediated", "driven", "triggered", "caused", "derived", "dependent"}
 # "X is a type of Y": Y names the category X belongs to.
 CATEGORY_NOUNS = {"type", "kind", "class", "subset", "subtype", "group", "population", "form", "family"}
 # Words after which the mentions that follow are members of the mention before ("genes such as STMN2").
@@ -42,7 +44,8 @@ OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "v
                 "during", "once", "when", "until", "unless", "if", "whether"}
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
-AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined", "explore", "test", "aims", "aimed", "aim"}
+AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
+            "explore", "test", "aims", "aimed", "aim", "discuss", "review", "summarize", "summarise", "describe", "outline"}
 LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after"}
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
 SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
@@ -243,18 +246,23 @@ class ClaimExtractor:
             return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
         if state.previous and _pronoun_before(doc, trig.start, sent.start):
             return state.previous, 0.75  # "…, and it enhances mitochondrial function"
-        adjacent = _adjacent_before(doc, trig.start, left)
+        adjacent = _adjacent_before(doc, trig.start, left,
+                                    allow_locative=doc[trig.start].lower_.lstrip("-") in PARTICIPLE_MODIFIERS)
         if adjacent:
             return adjacent, 0.85
         continuing = trig.kind == "verb" and trig.start > sent.start + 1 \
             and (before in CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and"))
         if state.previous and continuing:
             return state.previous, 0.7
-        subjects = _choose_subjects(doc, left) or _antecedent(doc, clause_start, ents)
+        earlier_objects = {o.start for o in state.objects}
+        subjects = _choose_subjects(doc, [e for e in left if e.start not in earlier_objects]) \
+            or _antecedent(doc, clause_start, ents)
         if subjects:
             return subjects, 0.85
-        if state.objects and doc[clause_start:trig.start] and any(
-                t.lower_ in ("both", "these", "they", "which", "all") for t in doc[clause_start:trig.start]):
+        words = {t.lower_ for t in doc[clause_start:trig.start]}
+        if state.main and words & {"they", "it"}:
+            return state.main, 0.65  # "…; thus, they could serve as a biomarker"
+        if state.objects and words & {"both", "these", "which", "all"}:
             return state.objects, 0.6  # "…; both markers of PD"
         if state.previous:
             return state.previous, 0.65
@@ -601,9 +609,9 @@ def _negated(doc: Doc, sent: Span, index: int) -> bool:
 
 
 def _is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
-    """'to assess whether X reduces Y', 'we aimed to test …': stated aims are not facts."""
-    window = doc[max(sent.start, trig.start - 6):trig.start]
-    return any(tok.lower_ in AIM_CUES for tok in window) and any(tok.lower_ in ("to", "whether", "if") for tok in window)
+    """'to assess whether X reduces Y', 'to discuss how X may affect Y': stated aims are not facts."""
+    window = doc[max(sent.start, trig.start - 10):trig.start]
+    return any(tok.lower_ in AIM_CUES for tok in window) and any(tok.lower_ in ("to", "whether", "if", "how") for tok in window)
 
 
 def _attribute(doc: Doc, span: Span) -> str:
