@@ -91,7 +91,8 @@ class _SentenceState:
     """What earlier triggers of a sentence found: carried to the triggers after them."""
     previous: list = field(default_factory=list)  # subjects of the last trigger
     main: list = field(default_factory=list)      # subjects of the first trigger (the sentence's agent)
-    objects: list = field(default_factory=list)   # objects of the last trigger
+    objects: list = field(default_factory=list)   # objects of the triggers so far
+    pending: list = field(default_factory=list)   # a subject-less gerund's objects: the next verb's subject
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,12 @@ class ClaimExtractor:
             if subjects and not passive and trig.kind != "link" and pairing == "product":
                 state.previous = _unique(subjects)
                 state.main = state.main or state.previous
+            if not subjects and doc[trig.start].lower_.endswith("ing") and trig.kind == "verb":
+                # "increasing the number of Tregs … slowed the progression": a gerund phrase is the
+                # subject of the verb after it.
+                state.pending = objects
+                continue
+            state.pending = []
             state.objects.extend(o for o in objects if all(o.start != k.start for k in state.objects))
         return facts
 
@@ -248,8 +255,10 @@ class ClaimExtractor:
             return state.previous, 0.75  # "…, and it enhances mitochondrial function"
         adjacent = _adjacent_before(doc, trig.start, left,
                                     allow_locative=doc[trig.start].lower_.lstrip("-") in PARTICIPLE_MODIFIERS)
-        if adjacent:
+        if adjacent and not any(e.start in {p.start for p in state.pending} for e in adjacent):
             return adjacent, 0.85
+        if state.pending:
+            return state.pending, 0.75
         continuing = trig.kind == "verb" and trig.start > sent.start + 1 \
             and (before in CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and"))
         if state.previous and continuing:
