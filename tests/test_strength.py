@@ -1,6 +1,5 @@
 """Sentence claim strength: the shipped model on held-out Yu et al. sentences and on real ALS text."""
 
-import time
 import warnings
 from pathlib import Path
 
@@ -70,16 +69,13 @@ def test_has_claim_never_none(nlp):
     assert strength_of(doc, doc[:], has_claim=True) in {"correlational", "conditional_causal", "direct_causal"}
 
 
-def test_every_sentence_labelled_and_fast(nlp):
+def test_every_sentence_labelled(nlp):
     text = (ROOT / "corpora" / "als_news_tregs.txt").read_text(encoding="utf8")
     docs = [nlp.make_doc(text) for _ in range(20)]
     segment = nlp.get_pipe("alsfacts_sentences")
     docs = [segment(d) for d in docs]
     component = nlp.get_pipe("alsfacts_strength")
-    started = time.perf_counter()
     for doc in docs:
         component(doc)
-    words_per_second = sum(len(d) for d in docs) / (time.perf_counter() - started)
     assert set(docs[0]._.sentence_strength) == {s.start_char for s in docs[0].sents}
     assert set(docs[0]._.sentence_strength.values()) <= set(LABELS)
-    assert words_per_second > 300_000, words_per_second

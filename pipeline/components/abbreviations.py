@@ -1,8 +1,11 @@
-"""`alsfacts_abbreviations`: scispaCy's AbbreviationDetector with long forms repaired.
+"""`alsfacts_abbreviations`: abbreviation definitions (Schwartz & Hearst) with long forms repaired.
 
-The detector (Schwartz & Hearst) returns e.g. "therapy using regulatory T-cells" for
-"Tregs" and misses "regulatory T cells (Tregs)" where the short form's first letter is
-not a word start of the long form. This component
+The Schwartz–Hearst step is scispaCy's AbbreviationDetector (`find_abbreviation`,
+`short_form_filter`, the same candidate windows), run only on the parenthesised
+candidates of a Doc read as arrays, so documents without "(" cost almost nothing.
+The detector returns e.g. "therapy using regulatory T-cells" for "Tregs" and misses
+"regulatory T cells (Tregs)" where the short form's first letter is not a word start of
+the long form. This component
   * trims each long form to its longest suffix that is a KB term, else to the shortest
     suffix whose words spell the short form's letters in order;
   * adds "LONG (SHORT)" definitions the detector missed, when a suffix of the words before
@@ -16,14 +19,19 @@ from __future__ import annotations
 
 import re
 
-from scispacy.abbreviation import AbbreviationDetector
+import numpy
+from spacy.attrs import IDX, IS_PUNCT, IS_STOP, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components.linking import lookup
 
+if not Doc.has_extension("abbreviations"):
+    Doc.set_extension("abbreviations", default=[])
+
 SHORT_FORM_RE = re.compile(r"^(?=.*[A-Z])[A-Za-z][A-Za-z0-9\-αβγδκ]{1,9}$")
 MAX_LONG_WORDS = 10
+MAX_INSIDE = 8  # tokens inside the parentheses (scispaCy's limit)
 
 
 def letters_spelled(short: str, words: list) -> bool:
@@ -41,81 +49,229 @@ def letters_spelled(short: str, words: list) -> bool:
     return True
 
 
-def best_long_form(short: str, tokens: list):
-    """tokens: the candidate long-form tokens (spaCy Tokens, in order). Returns the index
-    of the first token of the repaired long form, or None."""
-    n = len(tokens)
-    # longest suffix that is a KB term
-    for i in range(n):
-        span_text = tokens[i].doc.text[tokens[i].idx:tokens[-1].idx + len(tokens[-1])]
-        if tokens[i].is_punct or tokens[i].is_stop:
+def find_abbreviation(long_words: list, long_widths: list, short_words: list):
+    """Schwartz & Hearst, as scispaCy implements it: the index (into long_words) where the
+    long form starts, or None. long_widths: each word's length with its trailing space."""
+    long_form = " ".join(long_words)
+    short_form = " ".join(short_words)
+    long_index = len(long_form) - 1
+    short_index = len(short_form) - 1
+    while short_index >= 0:
+        current = short_form[short_index].lower()
+        if not current.isalnum():
+            short_index -= 1
             continue
-        if lookup(span_text) is not None:
+        while (long_index >= 0 and long_form[long_index].lower() != current) or \
+                (short_index == 0 and long_index > 0 and long_form[long_index - 1].isalnum()):
+            long_index -= 1
+        if long_index < 0:
+            return None
+        long_index -= 1
+        short_index -= 1
+    long_index += 1
+    total = 0
+    for i, width in enumerate(long_widths):
+        total += width
+        if total > long_index:
+            return i
+    return None
+
+
+def short_form_ok(words: list) -> bool:
+    """scispaCy's short_form_filter on the words of a candidate short form."""
+    if not all(2 <= len(w) < 10 for w in words):
+        return False
+    text = " ".join(words)
+    return sum(c.isalpha() for c in text) / len(text) >= 0.5 and text[0].isalpha()
+
+
+class DocArrays:
+    """A Doc read once as arrays: token texts come from the vocabulary on demand."""
+
+    def __init__(self, doc: Doc, orths: numpy.ndarray):
+        arr = doc.to_array([IDX, IS_PUNCT, IS_STOP, SENT_START])
+        self.doc = doc
+        self.orths = orths
+        self.idx = arr[:, 0].tolist()
+        self.punct = arr[:, 1].tolist()
+        self.stop = arr[:, 2].tolist()
+        self.sent_start = arr[:, 3].astype(numpy.int64).tolist()
+        self.n = len(self.idx)
+        self._strings = doc.vocab.strings
+        self._orth_list = orths.tolist()
+        self._texts: dict = {}
+
+    def text(self, i: int) -> str:
+        t = self._texts.get(i)
+        if t is None:
+            t = self._texts[i] = self._strings[self._orth_list[i]]
+        return t
+
+    def width(self, i: int) -> int:
+        """Length of token i with its trailing whitespace."""
+        if i + 1 < self.n:
+            return self.idx[i + 1] - self.idx[i]
+        return len(self.text(i)) + (1 if self.doc[i].whitespace_ else 0)
+
+    def span_text(self, start: int, end: int) -> str:
+        parts = []
+        for k in range(start, end - 1):
+            t = self.text(k)
+            parts.append(t + " " * (self.idx[k + 1] - self.idx[k] - len(t)))
+        parts.append(self.text(end - 1))
+        return "".join(parts)
+
+    def end_char(self, i: int) -> int:
+        return self.idx[i] + len(self.text(i))
+
+    def sentence_start(self, i: int) -> int:
+        ss = self.sent_start
+        while i > 0 and ss[i] != 1:
+            i -= 1
+        return i
+
+
+def best_long_form(short: str, arrays: DocArrays, start: int, end: int):
+    """The first token of the repaired long form among tokens start..end-1, or None."""
+    # longest suffix that is a KB term
+    for i in range(start, end):
+        if arrays.punct[i] or arrays.stop[i]:
+            continue
+        if lookup(arrays.span_text(i, end)) is not None:
             return i
     # shortest suffix spelling the short form
-    for i in range(n - 1, -1, -1):
-        if letters_spelled(short, [t.text for t in tokens[i:]]):
+    for i in range(end - 1, start - 1, -1):
+        if letters_spelled(short, [arrays.text(k) for k in range(i, end)]):
             return i
     return None
 
 
 class AlsAbbreviations:
     def __init__(self, nlp: Language, name: str):
-        self.detector = AbbreviationDetector(nlp, name=name, make_serializable=True)
+        strings = nlp.vocab.strings
+        self.open_paren = strings.add("(")
+        self.close_paren = strings.add(")")
+        self.after_short = {strings.add(")"), strings.add(";"), strings.add(",")}
 
     def __call__(self, doc: Doc) -> Doc:
-        doc = self.detector(doc)
-        raw = doc._.abbreviations or []
-        pairs = {}  # short text -> (long start token, long end token)
-        for a in raw:
-            short = a["short_text"]
-            if short in pairs:
-                continue
-            ls, le = a["long_start"], a["long_end"]
-            toks = [doc[i] for i in range(ls, le)]
-            k = best_long_form(short, toks)
-            if k is not None:
-                ls = ls + k
-            pairs[short] = (ls, le)
-        for short, (ls, le) in self._missed_definitions(doc, pairs).items():
-            pairs[short] = (ls, le)
-        doc._.abbreviations = self._all_mentions(doc, pairs)
+        orths = doc.to_array(ORTH)
+        opens = numpy.flatnonzero(orths == self.open_paren)
+        if len(opens) == 0:
+            doc._.abbreviations = []
+            return doc
+        arrays = DocArrays(doc, orths)
+        closes = numpy.flatnonzero(orths == self.close_paren).tolist()
+        pairs = self._detected(arrays, opens.tolist(), closes)
+        for short, span in self._missed_definitions(arrays, opens.tolist(), pairs).items():
+            pairs[short] = span
+        doc._.abbreviations = self._all_mentions(arrays, pairs)
         return doc
 
+    # ------------------------------------------------------------ Schwartz & Hearst
     @staticmethod
-    def _missed_definitions(doc: Doc, known: dict) -> dict:
-        found = {}
-        for tok in doc[:-2]:
-            if tok.text != "(" or doc[tok.i + 2].text not in (")", ";", ","):
+    def _candidates(arrays: DocArrays, opens: list, closes: list):
+        """(long start, long end, short start, short end) windows, as scispaCy's
+        filter_matches builds them from every "( ... )" with at most 8 tokens inside."""
+        for a in opens:
+            if a == 0:
                 continue
-            short = doc[tok.i + 1].text
+            for b in closes:
+                if b <= a + 1:
+                    continue
+                inside = b - a - 1
+                if inside > MAX_INSIDE:
+                    break
+                start, end = a + 1, b
+                if inside > 3:  # "SHORT (long form)"
+                    if not AlsAbbreviations._balanced(arrays, start, end):
+                        continue
+                    yield start, end, start - 2, start - 1
+                else:
+                    length = sum(len(arrays.text(k)) for k in range(start, end))
+                    max_words = min(length + 5, length * 2)
+                    yield max(start - max_words - 1, 0), start - 1, start, end
+
+    @staticmethod
+    def _balanced(arrays: DocArrays, start: int, end: int) -> bool:
+        depth = 0
+        for k in range(start, end):
+            t = arrays.text(k)
+            if t == "(":
+                depth += 1
+            elif t == ")":
+                if depth == 0:
+                    return False
+                depth -= 1
+        return depth == 0
+
+    def _detected(self, arrays: DocArrays, opens: list, closes: list) -> dict:
+        """short text -> (long start, long end), long forms trimmed by best_long_form."""
+        pairs = {}
+        seen_long = set()
+        for ls, le, ss, se in self._candidates(arrays, opens, closes):
+            if ss < 0 or le <= ls:
+                continue
+            short_words = [arrays.text(k) for k in range(ss, se)]
+            if not short_form_ok(short_words):
+                continue
+            short = arrays.span_text(ss, se)
+            if short in pairs:
+                continue
+            k = find_abbreviation([arrays.text(j) for j in range(ls, le)],
+                                  [arrays.width(j) for j in range(ls, le)], short_words)
+            if k is None:
+                continue
+            long_start = ls + k
+            long_text = arrays.span_text(long_start, le)
+            if long_text in seen_long:
+                continue
+            seen_long.add(long_text)
+            fixed = best_long_form(short, arrays, long_start, le)
+            pairs[short] = (fixed if fixed is not None else long_start, le)
+        return pairs
+
+    def _missed_definitions(self, arrays: DocArrays, opens: list, known: dict) -> dict:
+        found = {}
+        n = arrays.n
+        orths = arrays._orth_list
+        for i in opens:
+            if i + 2 >= n or orths[i + 2] not in self.after_short:
+                continue
+            short = arrays.text(i + 1)
             if short in known or short in found or not SHORT_FORM_RE.match(short):
                 continue
-            start = max(tok.sent.start if doc.has_annotation("SENT_START") else 0, tok.i - MAX_LONG_WORDS)
-            toks = [t for t in doc[start:tok.i]]
+            start = max(arrays.sentence_start(i), i - MAX_LONG_WORDS)
             # stop at punctuation: the long form is a contiguous phrase
-            cut = max((j + 1 for j, t in enumerate(toks) if t.is_punct), default=0)
-            toks = toks[cut:]
-            if not toks:
+            cut = max((j + 1 for j in range(start, i) if arrays.punct[j]), default=start)
+            if cut >= i:
                 continue
-            k = best_long_form(short, toks)
+            k = best_long_form(short, arrays, cut, i)
             if k is not None:
-                found[short] = (toks[k].i, tok.i)
+                found[short] = (k, i)
         return found
 
     @staticmethod
-    def _all_mentions(doc: Doc, pairs: dict) -> list:
+    def _all_mentions(arrays: DocArrays, pairs: dict) -> list:
+        strings = arrays.doc.vocab.strings
         out = []
         for short, (ls, le) in pairs.items():
-            long_span = doc[ls:le]
-            for tok in doc:
-                if tok.text == short and not (ls <= tok.i < le):
-                    out.append({
-                        "short_text": short, "short_start": tok.i, "short_end": tok.i + 1,
-                        "short_start_char": tok.idx, "short_end_char": tok.idx + len(tok),
-                        "long_text": long_span.text, "long_start": ls, "long_end": le,
-                        "long_start_char": long_span.start_char, "long_end_char": long_span.end_char,
-                    })
+            if short not in strings:
+                continue
+            positions = numpy.flatnonzero(arrays.orths == strings[short]).tolist()
+            if not positions:
+                continue
+            long_text = arrays.span_text(ls, le)
+            long_start_char, long_end_char = arrays.idx[ls], arrays.end_char(le - 1)
+            for i in positions:
+                if ls <= i < le:
+                    continue
+                idx = arrays.idx[i]
+                out.append({
+                    "short_text": short, "short_start": i, "short_end": i + 1,
+                    "short_start_char": idx, "short_end_char": idx + len(short),
+                    "long_text": long_text, "long_start": ls, "long_end": le,
+                    "long_start_char": long_start_char, "long_end_char": long_end_char,
+                })
         return out
 
 

@@ -4,23 +4,32 @@ Sources of mentions, in order of trust:
   1. the KB dictionary (exact/variant forms, see pipeline.kb and linking.DictionaryMatcher);
   2. abbreviations: a short form takes the concept and type of its long form
      (doc._.abbreviations from alsfacts_abbreviations);
-  3. patterns for mentions the dictionary does not know, linked with the TF-IDF linker
+  3. chemical formulas and element/ion mentions ("H 2", "Mg 2 Si", "Ca2+", "·OH"),
+     linked through pipeline/kb/formulas.tsv (see formulas.py);
+  4. patterns for mentions the dictionary does not know, linked with the TF-IDF linker
      when similar enough and otherwise kept typed with an empty concept id:
-     drug-like words and drug codes, "<modifier> cells/therapy/disease" phrases;
-  4. trial registry ids (NCT########).
+     drug-like words and drug codes ("QRL-201", "AMX0035", "COYA 302"),
+     "<modifier> cells/therapy/disease" phrases;
+  5. trial registry ids (NCT########).
 Overlaps are resolved longest-first. Tokens are split where a mention ends inside a
 hyphenated or slashed token ("TNF-α/NF-κB"), so spans keep exact character offsets.
 Span extensions: concept_name (str), score (float), abbreviation_of (str).
+
+Speed: a Doc is read as arrays, never as Token objects; what the patterns need to know
+about a word is computed once per vocabulary entry (`word_flags`, cached with the
+matcher's LexInfo); the TF-IDF linker is loaded with the pipeline and only queried for
+the few pattern candidates, with results cached per mention text.
 """
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from pipeline.components.linking import DictionaryMatcher, Match, get_tfidf_linker, token_offsets
+from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
+from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
     if not Span.has_extension(_name):
@@ -34,51 +43,129 @@ DRUG_SUFFIX_RE = re.compile(
     r"pril|sartan|olol|azole|cycline|mycin|floxacin|dronate|gliptin|glutide|setron|triptan|"
     r"prazole|vastatin|oxetine|afil|dipine|caine|zepam|barbital|profen|lukast|platin)$"
 )
-# drug codes: letters + digits ("QRL-201", "AMX0035", "BIIB067", "CNM-Au8"), not mutations ("G93A")
-DRUG_CODE_RE = re.compile(r"^(?=(?:.*[A-Z]){2})(?=(?:.*\d){2})[A-Z][A-Za-z]{1,6}-?\d{2,6}[A-Za-z]?$")
+DRUG_ENDINGS = tuple(DRUG_SUFFIX_RE.pattern.split("(?:")[1].split(")")[0].split("|"))
+# drug codes: 2+ capitals, then 3-7 digits ("QRL-201", "AMX0035", "BIIB067", "MN-166");
+# two digits are a scale, a cell line or a gene far more often ("SF-36", "NSC-34", "IL17")
+DRUG_CODE_RE = re.compile(r"^(?=(?:.*[A-Z]){2})([A-Z][A-Za-z]{1,5})-?\d{3,7}[A-Za-z]?$")
+# letter prefixes of codes that are not drugs: cell lines, gene families, accessions, registries
+NOT_DRUG_CODE_PREFIXES = {
+    "HEK", "CYP", "GSE", "GSM", "GPL", "SRR", "ERR", "PRJNA", "ISO", "ICD", "MIR", "CD", "ZNF",
+    "TMEM", "CCDC", "FAM", "KIAA", "LINC", "LOC", "SNORD", "RNU", "NCT", "ISRCTN", "ACTRN",
+    "CHICTR", "JPRN", "UMIN", "DRKS", "IRCT", "CTRI", "EUCTR", "KCT", "PACTR", "SLC", "OR", "HLA",
+    "COVID", "SARS", "WHO", "PMID", "PMC", "DOI", "EC", "ATCC", "RRID", "UPF", "ABCA", "ABCB",
+}
 MUTATION_RE = re.compile(r"^[A-Z]\d+[A-Z]$|^p\.|^c\.")
 CODE_WORD_RE = re.compile(r"^[A-Z]{3,6}$")
+NOT_CODE_WORDS = {"ALS", "DNA", "RNA", "ICU", "MRI", "FDA", "EMA", "NIH", "WHO", "USA", "CSF", "CNS", "BMI",
+                  "AUC", "SEM", "IQR", "PMID", "DOI", "ISBN", "ISSN", "AND", "THE", "FOR", "WITH"}
 NUMBER_CODE_RE = re.compile(r"^(?!(?:19|20)\d\d$)\d{3,4}$")
 CODE_MODIFIER_RE = re.compile(r"[A-Z].*\d|\d.*[A-Z]")
 HEAD_TYPES = {
     "cells": "CELL_TYPE", "cell": "CELL_TYPE", "therapy": "INTERVENTION", "therapies": "INTERVENTION",
     "disease": "DISEASE", "diseases": "DISEASE", "disorder": "DISEASE", "syndrome": "DISEASE",
 }
+OUTCOME_HEADS = {"pressure": "OUTCOME", "capacity": "OUTCOME", "score": "OUTCOME", "scale": "OUTCOME",
+                 "flow": "OUTCOME", "function": "OUTCOME", "survival": "OUTCOME"}
 MODIFIER_TYPES = {"CHEMICAL_OR_DRUG", "GENE_OR_PROTEIN", "CELL_TYPE"}
-TFIDF_TYPES = {"CHEMICAL_OR_DRUG", "GENE_OR_PROTEIN", "CELL_TYPE", "INTERVENTION", "DISEASE"}
+CHEMICAL = "CHEMICAL_OR_DRUG"
+
+# per-word flags
+F_DRUG = 1          # drug-like word or drug code
+F_CODE_WORD = 2     # "COYA" of "COYA 302"
+F_NUMBER_CODE = 4   # "302"
+F_HEAD = 8          # cells / therapy / disease ...
+F_CODE_MODIFIER = 16  # "CD4+"-like modifier of a head word
+F_NCT = 32          # a trial registry id inside the word
+F_FORMULA = 64      # a formula starts here by itself ("H2O2", "·", "Zn")
+F_ELEMENT = 128     # a formula starts here when a count follows ("H", "Mg", "CO")
+F_COUNT = 256       # a count, charge or radical ("2", "2+", "•−")
+TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT  # the others only qualify a neighbour
+
+
+def is_drug_code(text: str) -> bool:
+    m = DRUG_CODE_RE.match(text)
+    return bool(m) and not MUTATION_RE.match(text) and m.group(1).upper() not in NOT_DRUG_CODE_PREFIXES
+
+
+def word_flags(text: str) -> int:
+    """The pattern flags of one written form (computed once per vocabulary entry)."""
+    flags = 0
+    low = text.lower()
+    if text.isalpha() and (text == low or (len(text) > 4 and text[1:] == low[1:])):
+        # most words: only the drug-suffix and head rules apply
+        if len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low):
+            flags |= F_DRUG
+        return flags | F_HEAD if low in HEAD_TYPES else flags
+    if (len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low)) or \
+            (not text.isalpha() and is_drug_code(text)):
+        flags |= F_DRUG
+    if CODE_WORD_RE.match(text) and text not in NOT_CODE_WORDS:
+        flags |= F_CODE_WORD
+    if NUMBER_CODE_RE.match(text):
+        flags |= F_NUMBER_CODE
+    if low in HEAD_TYPES:
+        flags |= F_HEAD
+    if not text.isalpha() and CODE_MODIFIER_RE.search(text):
+        flags |= F_CODE_MODIFIER
+    if "NCT" in text and NCT_RE.search(text):
+        flags |= F_NCT
+    role = token_role(text)
+    if role == 2:
+        flags |= F_FORMULA
+    elif role == 1:
+        flags |= F_ELEMENT
+    if COUNT_TOKEN_RE.match(text):
+        flags |= F_COUNT
+    return flags
 
 
 class AlsEntities:
     def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82):
-        self.matcher = DictionaryMatcher()
+        self.matcher = DictionaryMatcher(flagger=word_flags)
         self.use_tfidf = use_tfidf
         self.tfidf_threshold = tfidf_threshold
+        # loaded with the pipeline, so its cost shows in start-up rather than in the first document
+        self.linker = get_tfidf_linker() if use_tfidf else None
+
+    def link(self, texts: list) -> list:
+        return self.linker.link(texts) if self.linker is not None else [None] * len(texts)
 
     # ------------------------------------------------------------------ main
     def __call__(self, doc: Doc) -> Doc:
-        text = doc.text  # spaCy rebuilds doc.text on every access: read it once
-        offsets = token_offsets(doc, text)
-        matches = self.matcher.match(doc, offsets)
-        matches = self._apply_abbreviations(doc, text, matches)
-        matches += self._pattern_mentions(text, offsets, matches)
-        for m in NCT_RE.finditer(text):
-            matches.append(Match(m.start(), m.end(), "clinicaltrials:" + m.group(0), "TRIAL", m.group(0), 1.0))
+        infos, idxs = self.matcher.read(doc)
+        matches = self.matcher.match(infos, idxs)
+        matches = self._apply_abbreviations(doc, matches)
+        matches += self._pattern_mentions(doc, infos, idxs, matches)
         chosen = self._longest_first(matches)
-        self._split_tokens(doc, offsets, chosen)
-        ents = []
-        for m in chosen:
-            span = doc.char_span(m.start_char, m.end_char, label=m.label, kb_id=m.concept_id)
-            if span is None:
-                continue
-            span._.concept_name = m.name
-            span._.score = m.score
-            span._.abbreviation_of = m.abbreviation_of
-            ents.append(span)
-        doc.ents = ents
+        if self._split_tokens(doc, infos, idxs, chosen):
+            infos, idxs = self.matcher.read(doc)
+        self._set_ents(doc, infos, idxs, chosen)
         return doc
 
+    @staticmethod
+    def _set_ents(doc: Doc, infos: list, idxs: list, chosen: list) -> None:
+        """doc.ents and the span extensions, without char_span or Underscore objects
+        (the extension values go where Span._ keeps them: doc.user_data)."""
+        n = len(idxs)
+        user_data = doc.user_data
+        spans = []
+        for m in chosen:
+            s, e = m.start_char, m.end_char
+            ts = bisect_left(idxs, s)
+            if ts >= n or idxs[ts] != s:
+                continue
+            te = bisect_left(idxs, e, ts + 1)
+            if idxs[te - 1] + len(infos[te - 1].text) != e:
+                continue
+            spans.append(Span(doc, ts, te, label=m.label, kb_id=m.concept_id))
+            user_data[("._.", "concept_name", s, e)] = m.name
+            user_data[("._.", "score", s, e)] = m.score
+            if m.abbreviation_of:
+                user_data[("._.", "abbreviation_of", s, e)] = m.abbreviation_of
+        doc.set_ents(spans, default="outside")
+
     # ------------------------------------------------------------ abbreviations
-    def _apply_abbreviations(self, doc: Doc, doc_text: str, matches: list) -> list:
+    def _apply_abbreviations(self, doc: Doc, matches: list) -> list:
         abbrs = doc._.abbreviations or []
         if not abbrs:
             return matches
@@ -95,7 +182,7 @@ class AlsEntities:
             if cands:  # the longest dictionary match that ends the long form
                 long_forms[key] = min(cands, key=lambda m: m.start_char)
                 continue
-            text = doc_text[key[0]:key[1]]
+            text = a["long_text"]
             words = text.split()
             typ = HEAD_TYPES.get(words[-1].lower()) if words else None
             if typ is None and words:
@@ -103,8 +190,8 @@ class AlsEntities:
             long_forms[key] = Match(key[0], key[1], "", typ, text, 0.5) if typ else None
             if typ:
                 unresolved.append((key, text, typ))
-        if unresolved and self.use_tfidf:
-            linked = get_tfidf_linker().link([t for _k, t, _ty in unresolved])
+        if unresolved and self.linker is not None:
+            linked = self.link([t for _k, t, _ty in unresolved])
             for (key, _text, typ), res in zip(unresolved, linked):
                 if res is not None and res[1] == typ:
                     long_forms[key] = Match(key[0], key[1], res[0], res[1], res[2], round(res[3], 3))
@@ -121,68 +208,100 @@ class AlsEntities:
         return [m for m in out if m.abbreviation_of or (m.start_char, m.end_char) not in short_spans]
 
     # ----------------------------------------------------------------- patterns
-    def _pattern_mentions(self, doc_text: str, offsets: list, matches: list) -> list:
-        covered = {}
-        for m in matches:
-            for c in range(m.start_char, m.end_char):
-                covered[c] = m
-        cands = []  # (start, end, type)
-        n = len(offsets)
-        for i, (idx, t) in enumerate(offsets):
-            if idx in covered:
-                continue
-            low = t.lower()
-            if DRUG_SUFFIX_RE.match(low) or (DRUG_CODE_RE.match(t) and not MUTATION_RE.match(t)):
-                cands.append((idx, idx + len(t), "CHEMICAL_OR_DRUG"))
-            elif i + 1 < n and CODE_WORD_RE.match(t) and NUMBER_CODE_RE.match(offsets[i + 1][1]) \
-                    and offsets[i + 1][0] == idx + len(t) + 1 and offsets[i + 1][0] not in covered:
-                nidx, ntext = offsets[i + 1]
-                cands.append((idx, nidx + len(ntext), "CHEMICAL_OR_DRUG"))
-            if low in HEAD_TYPES and i > 0:
-                pidx, ptext = offsets[i - 1]
-                pm = covered.get(pidx)
-                code_like = pm is None and bool(CODE_MODIFIER_RE.search(ptext))
-                if (pm is not None and pm.label in MODIFIER_TYPES and pm.end_char == pidx + len(ptext)
-                        and HEAD_TYPES[low] == "INTERVENTION") or code_like:
-                    start = pidx if code_like else pm.start_char
-                    cands.append((start, idx + len(t), HEAD_TYPES[low]))
-        if not cands:
+    def _pattern_mentions(self, doc: Doc, infos: list, idxs: list, matches: list) -> list:
+        flagged = [i for i, info in enumerate(infos) if info.flags & TRIGGERS]
+        if not flagged:
             return []
-        texts = [doc_text[s:e] for s, e, _ in cands]
-        linked = get_tfidf_linker().link(texts) if self.use_tfidf else [None] * len(cands)
+        n = len(infos)
+        covered = bytearray(idxs[-1] + len(infos[-1].text) + 1)
+        ending = {}  # end char -> the longest match ending there
+        for m in matches:
+            covered[m.start_char:m.end_char] = b"\x01" * (m.end_char - m.start_char)
+            other = ending.get(m.end_char)
+            if other is None or other.start_char > m.start_char:
+                ending[m.end_char] = m
+        text = None
         out = []
-        for (s, e, typ), text, res in zip(cands, texts, linked):
-            if res is not None and (typ is None or res[1] == typ):
-                out.append(Match(s, e, res[0], res[1], res[2], round(res[3], 3)))
-            elif typ:
-                out.append(Match(s, e, "", typ, text, 0.5))
+        cands = []  # (start, end, type) for the TF-IDF linker
+        formula_end = -1
+        for i in flagged:
+            idx = idxs[i]
+            if covered[idx] or idx < formula_end:
+                continue
+            info = infos[i]
+            flags = info.flags
+            if flags & F_NCT:
+                for m in re.finditer(NCT_RE, info.text):
+                    out.append(Match(idx + m.start(), idx + m.end(), "clinicaltrials:" + m.group(0), "TRIAL",
+                                     m.group(0), 1.0))
+                continue
+            if flags & F_FORMULA or (flags & F_ELEMENT and i + 1 < n and infos[i + 1].flags & F_COUNT):
+                if text is None:
+                    text = doc_text(doc)
+                found = find_formula(text, idx)
+                if found is not None:
+                    end, formula = found
+                    hit = FORMULAS.concept(formula)
+                    m = Match(idx, end, hit[0], CHEMICAL, hit[1], 1.0) if hit else \
+                        Match(idx, end, "", CHEMICAL, text[idx:end], 0.5)
+                    out.append(m)
+                    covered[idx:end] = b"\x01" * (end - idx)
+                    ending[end] = m
+                    formula_end = end
+                    continue
+            if flags & F_DRUG:
+                cands.append((idx, idx + len(info.text), CHEMICAL))
+            elif flags & F_CODE_WORD and i + 1 < n and infos[i + 1].flags & F_NUMBER_CODE \
+                    and idxs[i + 1] == idx + len(info.text) + 1 and not covered[idxs[i + 1]]:
+                cands.append((idx, idxs[i + 1] + len(infos[i + 1].text), CHEMICAL))
+            if flags & F_HEAD and i > 0:
+                head = HEAD_TYPES[info.text.lower()]
+                pidx = idxs[i - 1]
+                prev = infos[i - 1]
+                pm = ending.get(pidx + len(prev.text)) if covered[pidx] else None
+                if pm is not None and pm.start_char > pidx:
+                    pm = None
+                code_like = not covered[pidx] and bool(prev.flags & F_CODE_MODIFIER)
+                if (pm is not None and pm.label in MODIFIER_TYPES and head == "INTERVENTION") or code_like:
+                    cands.append((pidx if code_like else pm.start_char, idx + len(info.text), head))
+        if cands:
+            if text is None:
+                text = doc_text(doc)
+            texts = [text[s:e] for s, e, _ in cands]
+            for (s, e, typ), mention, res in zip(cands, texts, self.link(texts)):
+                if res is not None and res[1] == typ:
+                    out.append(Match(s, e, res[0], res[1], res[2], round(res[3], 3)))
+                else:
+                    out.append(Match(s, e, "", typ, mention, 0.5))
         return out
 
     # ----------------------------------------------------------------- spans
     @staticmethod
     def _longest_first(matches: list) -> list:
-        taken = set()
+        if not matches:
+            return []
+        taken = bytearray(max(m.end_char for m in matches))
         chosen = []
-        for m in sorted(matches, key=lambda m: (-(m.end_char - m.start_char), m.start_char)):
-            rng = range(m.start_char, m.end_char)
-            if any(c in taken for c in rng):
+        for m in sorted(matches, key=lambda m: (m.start_char - m.end_char, m.start_char)):
+            s, e = m.start_char, m.end_char
+            if any(taken[s:e]):
                 continue
-            taken.update(rng)
+            taken[s:e] = b"\x01" * (e - s)
             chosen.append(m)
-        return sorted(chosen, key=lambda m: m.start_char)
+        chosen.sort(key=lambda m: m.start_char)
+        return chosen
 
     @staticmethod
-    def _split_tokens(doc: Doc, offsets: list, chosen: list):
+    def _split_tokens(doc: Doc, infos: list, idxs: list, chosen: list) -> bool:
         """Split tokens so every chosen mention starts and ends on a token boundary."""
-        starts = [o[0] for o in offsets]
         cuts = {}
         for m in chosen:
             for c in (m.start_char, m.end_char):
-                i = bisect_right(starts, c) - 1
-                if i >= 0 and starts[i] < c < starts[i] + len(offsets[i][1]):
-                    cuts.setdefault(i, set()).add(c - starts[i])
+                i = bisect_right(idxs, c) - 1
+                if i >= 0 and idxs[i] < c < idxs[i] + len(infos[i].text):
+                    cuts.setdefault(i, set()).add(c - idxs[i])
         if not cuts:
-            return
+            return False
         abbrs = doc._.abbreviations or []
         with doc.retokenize() as retok:
             for i, offs in cuts.items():
@@ -196,10 +315,7 @@ class AlsEntities:
                 span = doc.char_span(a[f"{part}_start_char"], a[f"{part}_end_char"], alignment_mode="expand")
                 if span is not None:
                     a[f"{part}_start"], a[f"{part}_end"] = span.start, span.end
-
-
-OUTCOME_HEADS = {"pressure": "OUTCOME", "capacity": "OUTCOME", "score": "OUTCOME", "scale": "OUTCOME",
-                 "flow": "OUTCOME", "function": "OUTCOME", "survival": "OUTCOME"}
+        return True
 
 
 @Language.factory("alsfacts_entities", default_config={"use_tfidf": True, "tfidf_threshold": 0.82})

@@ -1,30 +1,29 @@
 """Concept lookup over the shipped KB.
 
-`DictionaryMatcher` finds exact/variant term matches in a Doc (a trie-like scan over
-the token pieces, keyed by the normalised concatenation of pieces, see pipeline.kb).
-`TfidfLinker` links free mention strings with scispaCy's CandidateGenerator over the
-TF-IDF char-3-gram + nmslib index built by scripts/build_kb.py, with EntityLinker-style
-thresholding.
+`DictionaryMatcher` finds exact/variant term matches in a Doc. It never touches Token
+objects: a Doc is read as arrays (`doc.to_array([ORTH, IDX])`), and everything it needs
+about a token's written form (its pieces, which pieces can start a term, the pattern
+flags of `alsfacts_entities`) is computed once per vocabulary entry and cached. A
+candidate is extended piece by piece only while the KB's prefix set says some term can
+still continue it (see pipeline.kb).
+
+`TfidfLinker` links free mention strings to the nearest KB alias: TF-IDF char 3-gram
+vectors (the vectorizer's vocabulary and idf ship in linker.npz) searched in an nmslib
+HNSW graph, EntityLinker-style thresholding on cosine similarity; results are cached per
+mention text.
 """
 from __future__ import annotations
 
-import gzip
-import pickle
+import re
 from dataclasses import dataclass
+
+import numpy
+from spacy.attrs import IDX, ORTH, SPACY
 
 from pipeline.kb import ANN_INDEX_FILE, LINKER_FILE, load_kb, term_keys, token_pieces
 
-MAX_PIECES = 12
+MAX_TOKENS = 12  # a term spans at most this many tokens
 
-
-def token_offsets(doc, text: str = None) -> list:
-    """[(start char, text)] of every token, without creating Token objects
-    (pass doc.text when you have it: spaCy rebuilds it on every access)."""
-    from spacy.attrs import IDX, LENGTH
-    arr = doc.to_array([IDX, LENGTH]).tolist()
-    if text is None:
-        text = doc.text
-    return [(s, text[s:s + n]) for s, n in arr]
 # a match that ends inside a hyphenated token is kept when the rest of the token is one of these
 MODIFIER_SUFFIXES = {
     "based", "derived", "associated", "mediated", "induced", "treated", "dependent", "related",
@@ -33,6 +32,30 @@ MODIFIER_SUFFIXES = {
     "producing", "secreting", "infused", "loaded", "conditioned", "activated", "directed",
 }
 MODIFIER_PREFIXES = {"nano", "mutant", "human", "recombinant", "misfolded", "phospho", "anti"}
+_WHITESPACE_PIECES = ((0, 1, None, None),)  # a line break or space token: no term crosses it
+# function words start no term ("in", "the", "and" are first words of a few MeSH/HGNC
+# names, and would make every other token a candidate)
+FUNCTION_WORDS = frozenset("""
+a an the and or but nor of in on at by for from to with within without into onto as is are was were be
+been being has have had do does did we our us it its this that these those which who whom whose than then
+there their they them he she his her i you your not may might can could would should will shall must also
+both either neither such so very via per vs versus after before during between among through about if
+whether while when where how what all any each every some most more less other only same own
+""".split())
+
+
+def doc_text(doc) -> str:
+    """The text of a Doc, rebuilt from the vocabulary (spaCy's `doc.text` creates a Token
+    object per token, ten times slower)."""
+    strings = doc.vocab.strings
+    return "".join([strings[o] + " " if s else strings[o]
+                    for o, s in doc.to_array([ORTH, SPACY]).tolist()])
+
+
+def token_offsets(doc, text: str = None) -> list:
+    """[(start char, text)] of every token, without creating Token objects."""
+    strings = doc.vocab.strings
+    return [(s, strings[o]) for o, s in doc.to_array([ORTH, IDX]).tolist()]
 
 
 @dataclass
@@ -46,141 +69,279 @@ class Match:
     abbreviation_of: str = ""
 
 
+class LexInfo:
+    """What the matcher and the entity patterns need to know about one written form."""
+    __slots__ = ("text", "pieces", "starts", "flags")
+
+    def __init__(self, text: str, pieces: tuple, starts: tuple, flags: int):
+        self.text = text
+        self.pieces = pieces
+        self.starts = starts
+        self.flags = flags
+
+
 class DictionaryMatcher:
-    def __init__(self):
+    """Exact/variant matches of KB terms; `flagger(text) -> int` adds the caller's own
+    per-word flags to the cached LexInfo."""
+
+    def __init__(self, flagger=None):
         self.kb = load_kb()
+        self.flagger = flagger
+        self.lexicon: dict = {}
+        self.dead_pairs: set = set()  # (word, next word) pairs that start no term
 
-    def pieces(self, offsets: list):
-        """Flat piece stream: (norm, case key, start char, end char, token i, first, last)."""
-        out = []
-        append = out.append
-        for i, (base, text) in enumerate(offsets):
-            tp = token_pieces(text)
-            last = len(tp) - 1
-            for j, (s, e, norm, ck) in enumerate(tp):
-                append((norm, ck, base + s, base + e, i, j == 0, j == last))
-        return out
+    # ------------------------------------------------------------ per word
+    def lexinfo(self, orth: int, strings) -> LexInfo:
+        text = strings[orth]
+        pieces = _WHITESPACE_PIECES if text.isspace() else token_pieces(text)
+        terms, prefixes = self.kb.terms, self.kb.prefixes
+        starts = ()  # (piece, key, the key is a term, some term continues the key)
+        for j, p in enumerate(pieces):
+            norm = p[2]
+            if norm is None or (norm in FUNCTION_WORDS and not p[3][1:].isupper()):
+                continue
+            is_term, is_prefix = norm in terms, norm in prefixes
+            if is_term or is_prefix:
+                starts += ((j, norm, is_term, is_prefix),)
+        info = LexInfo(text, pieces, starts, self.flagger(text) if self.flagger else 0)
+        self.lexicon[orth] = info
+        return info
 
-    def match(self, doc, offsets: list = None) -> list:
+    def read(self, doc):
+        """(LexInfo per token, start char per token) for a Doc."""
+        arr = doc.to_array([ORTH, IDX])
+        get = self.lexicon.get
+        strings = doc.vocab.strings
+        lexinfo = self.lexinfo
+        infos = [get(o) or lexinfo(o, strings) for o in arr[:, 0].tolist()]
+        return infos, arr[:, 1].tolist()
+
+    # ------------------------------------------------------------ matching
+    def match(self, infos: list, idxs: list) -> list:
         kb = self.kb
-        terms, starts, entries = kb.terms, kb.starts, kb.entries
-        pcs = self.pieces(offsets if offsets is not None else token_offsets(doc))
-        n = len(pcs)
+        terms, prefixes = kb.terms, kb.prefixes
+        n = len(infos)
         found = []
-        for p in range(n):
-            norm = pcs[p][0]
-            if norm is None:
-                continue
-            # the first 4 characters of the key decide whether any term can start here
-            # (keys shorter than 4 characters are indexed under themselves)
-            head = norm
-            limit = starts.get(head) if len(head) < 4 else 0
-            q = p
-            while len(head) < 4 and q + 1 < n and pcs[q + 1][0] is not None and q + 1 - p < MAX_PIECES:
-                q += 1
-                head += pcs[q][0]
-                if len(head) < 4:
-                    limit = max(limit or 0, starts.get(head, 0))
-            limit = max(limit or 0, starts.get(head[:4], 0))
-            if not limit:
-                continue
-            best = None
-            key = ""
-            for q in range(p, min(n, p + MAX_PIECES)):
-                pq = pcs[q]
-                if pq[0] is None:
-                    break  # punctuation other than hyphens: no term crosses it
-                key += pq[0]
-                if len(key) > limit:
-                    break
-                if key in terms:
-                    best = (q, key)
-            if best is None:
-                continue
-            q, key = best
-            case_key = None
-            for ci, ck in entries(key):
-                if ck:
-                    if case_key is None:
-                        case_key = "".join(pcs[r][1] for r in range(p, q + 1))
-                    if ck != case_key:
+        dead = self.dead_pairs
+        if len(dead) > 1_000_000:
+            dead.clear()
+        for i in [i for i, info in enumerate(infos) if info.starts]:
+            info = infos[i]
+            pcs = info.pieces
+            last = len(pcs) - 1
+            for j, key, is_term, is_prefix in info.starts:
+                best = (i, j, key) if is_term else None
+                if is_prefix:
+                    # a word and the next one that no term spans: known from an earlier scan
+                    pair = (info, infos[i + 1]) if j == last and i + 1 < n else None
+                    if pair is not None and not is_term and pair in dead:
                         continue
-                if not self._boundaries_ok(pcs, p, q, bool(ck)):
-                    break
-                cid, label, name = kb.concept(ci)
-                found.append(Match(pcs[p][2], pcs[q][3], "" if cid.startswith("ALSFACTS:") else cid,
-                                   label, name, 1.0))
-                break
+                    ti, tj, tp = i, j, pcs
+                    while True:
+                        tj += 1
+                        if tj >= len(tp):
+                            ti += 1
+                            while ti < n and not infos[ti].pieces:  # possessive 's
+                                ti += 1
+                            if ti >= n or ti - i >= MAX_TOKENS:
+                                break
+                            tp = infos[ti].pieces
+                            tj = 0
+                        norm = tp[tj][2]
+                        if norm is None:
+                            if pair is not None and ti == i + 1 and tj == 0 and not is_term:
+                                dead.add(pair)
+                            break
+                        key += norm
+                        if key in terms:
+                            best = (ti, tj, key)
+                        if key not in prefixes:
+                            if pair is not None and ti == i + 1 and tj == 0 and best is None:
+                                dead.add(pair)
+                            break
+                if best is not None:
+                    m = self._resolve(infos, idxs, i, j, best)
+                    if m is not None:
+                        found.append(m)
         return found
 
+    def _resolve(self, infos, idxs, i, j, best):
+        kb = self.kb
+        bi, bj, key = best
+        case_key = None
+        for ci, ck in kb.entries(key):
+            if ck:
+                if case_key is None:
+                    case_key = self._case_key(infos, i, j, bi, bj)
+                if ck != case_key:
+                    continue
+            if not self._boundaries_ok(infos, i, j, bi, bj, bool(ck)):
+                return None
+            cid, label, name = kb.concept(ci)
+            return Match(idxs[i] + infos[i].pieces[j][0], idxs[bi] + infos[bi].pieces[bj][1],
+                         "" if cid.startswith("ALSFACTS:") else cid, label, name, 1.0)
+        return None
+
     @staticmethod
-    def _boundaries_ok(pcs, p, q, case_sensitive):
+    def _case_key(infos, i, j, bi, bj) -> str:
+        parts = []
+        for t in range(i, bi + 1):
+            pcs = infos[t].pieces
+            lo = j if t == i else 0
+            hi = bj if t == bi else len(pcs) - 1
+            parts.extend(p[3] for p in pcs[lo:hi + 1])
+        return "".join(parts)
+
+    @staticmethod
+    def _boundaries_ok(infos, i, j, bi, bj, case_sensitive) -> bool:
         """A match inside a hyphenated token is kept for symbols/acronyms, multi-token
         matches, punctuation boundaries and known modifier words ("SOD1-mediated", "nano-X")."""
-        start_partial = not pcs[p][5]
-        end_partial = not pcs[q][6]
+        start_partial = j > 0
+        end_pieces = infos[bi].pieces
+        end_partial = bj < len(end_pieces) - 1
         if not start_partial and not end_partial:
             return True
-        if case_sensitive or pcs[p][4] != pcs[q][4]:
+        if case_sensitive or bi != i:
             return True
         if start_partial:
-            prev = pcs[p - 1][0]
+            prev = infos[i].pieces[j - 1][2]
             if prev is not None and prev not in MODIFIER_PREFIXES:
                 return False
         if end_partial:
-            nxt = pcs[q + 1][0]
+            nxt = end_pieces[bj + 1][2]
             if nxt is not None and nxt not in MODIFIER_SUFFIXES:
                 return False
         return True
 
 
-class TfidfLinker:
-    """scispaCy CandidateGenerator over our own TF-IDF/nmslib index; returns the best
-    concept above `threshold` (cosine similarity), EntityLinker-style."""
+# ---------------------------------------------------------------- TF-IDF linker
 
-    def __init__(self, threshold: float = 0.82, k: int = 10):
+_SPACES_RE = re.compile(r"\s\s+")
+
+
+def trigram_rows(texts: list, column: dict) -> list:
+    """Per text, {column: count} of the char 3-grams of each word padded with spaces
+    (scikit-learn's `char_wb` analyzer, lower-cased)."""
+    rows = []
+    for text in texts:
+        row: dict = {}
+        for word in _SPACES_RE.sub(" ", text.lower()).split():
+            w = " " + word + " "
+            for o in range(len(w) - 2):
+                c = column.get(w[o:o + 3])
+                if c is not None:
+                    row[c] = row.get(c, 0) + 1
+        rows.append(row)
+    return rows
+
+
+def char_trigram_counts(texts: list, column: dict):
+    """The trigram counts of `trigram_rows` as a CSR matrix over `column`'s vocabulary."""
+    from scipy.sparse import csr_matrix
+
+    indptr, indices, data = [0], [], []
+    for row in trigram_rows(texts, column):
+        for c in sorted(row):
+            indices.append(c)
+            data.append(row[c])
+        indptr.append(len(indices))
+    return csr_matrix((numpy.array(data, dtype=numpy.float32), numpy.array(indices, dtype=numpy.int32),
+                       numpy.array(indptr, dtype=numpy.int32)), shape=(len(texts), len(column)))
+
+
+def tfidf_rows(counts, idf):
+    """L2-normalised tf-idf rows from raw counts (what TfidfVectorizer.transform gives)."""
+    m = counts.copy()
+    m.data = (m.data * idf[m.indices]).astype(numpy.float32)
+    rows = numpy.repeat(numpy.arange(m.shape[0]), numpy.diff(m.indptr))
+    norms = numpy.sqrt(numpy.bincount(rows, weights=m.data.astype(numpy.float64) ** 2, minlength=m.shape[0]))
+    m.data = (m.data / norms[rows]).astype(numpy.float32)
+    return m
+
+
+class TfidfLinker:
+    """Nearest KB aliases of free mention strings; returns the best concept above
+    `threshold` (cosine similarity), EntityLinker-style."""
+
+    def __init__(self, threshold: float = 0.82, k: int = 10, ef_search: int = 50):
         import nmslib
-        from scispacy.candidate_generation import CandidateGenerator
-        from scispacy.linking_utils import Entity, KnowledgeBase
+        from scipy.sparse import csr_matrix
 
         self.threshold = threshold
         self.k = k
-        self.kb_terms = load_kb()
-        with gzip.open(LINKER_FILE, "rb") as fh:
-            data = pickle.load(fh)
-        index = nmslib.init(method="hnsw", space="cosinesimil_sparse",
-                            data_type=nmslib.DataType.SPARSE_VECTOR)
-        index.addDataPointBatch(data["matrix"])
-        index.loadIndex(str(ANN_INDEX_FILE), load_data=False)
-        index.setQueryTimeParams({"efSearch": 100})
-        by_concept: dict = {}
-        for alias, cids in zip(data["aliases"], data["concepts"]):
-            for cid in cids:
-                by_concept.setdefault(cid, []).append(alias)
-        entities = [Entity(concept_id=cid, canonical_name=al[0], aliases=al) for cid, al in by_concept.items()]
-        self.kb = KnowledgeBase(entities)
-        self.generator = CandidateGenerator(ann_index=index, tfidf_vectorizer=data["vectorizer"],
-                                            ann_concept_aliases_list=data["aliases"], kb=self.kb)
+        self.kb = load_kb()
+        data = numpy.load(LINKER_FILE)
+        vocab = data["vocab"].tolist()
+        self.column = {g: i for i, g in enumerate(vocab)}
+        self.idf = data["idf"]
+        self.idf_list = self.idf.astype(numpy.float64).tolist()
+        indptr = data["indptr"]
+        counts = csr_matrix((data["counts"].astype(numpy.float32), data["indices"].astype(numpy.int32), indptr),
+                            shape=(len(indptr) - 1, len(vocab)))
+        self.index = nmslib.init(method="hnsw", space="cosinesimil_sparse",
+                                 data_type=nmslib.DataType.SPARSE_VECTOR)
+        self.index.addDataPointBatch(tfidf_rows(counts, self.idf))
+        self.index.loadIndex(str(ANN_INDEX_FILE), load_data=False)
+        self.index.setQueryTimeParams({"efSearch": ef_search})
+        self.concept_indptr = data["concept_indptr"].tolist()
+        self.concepts = data["concepts"].tolist()
+        self.cache: dict = {}  # lower-cased mention -> [(concept index, similarity)], best first
+
+    def _vectors(self, rows: list):
+        """L2-normalised tf-idf CSR rows for trigram count dicts (a few rows: plain Python)."""
+        from scipy.sparse import csr_matrix
+
+        idf = self.idf_list
+        indptr, indices, data = [0], [], []
+        for row in rows:
+            cols = sorted(row)
+            vals = [row[c] * idf[c] for c in cols]
+            norm = sum(v * v for v in vals) ** 0.5
+            indices.extend(cols)
+            data.extend(v / norm for v in vals)
+            indptr.append(len(indices))
+        return csr_matrix((numpy.array(data, dtype=numpy.float32), numpy.array(indices, dtype=numpy.int32),
+                           numpy.array(indptr, dtype=numpy.int32)), shape=(len(rows), len(self.column)))
+
+    def _neighbours(self, texts: list) -> None:
+        counts = trigram_rows(texts, self.column)
+        rows = [i for i, row in enumerate(counts) if row]
+        for text in texts:
+            self.cache[text] = []
+        if not rows:
+            return
+        results = self.index.knnQueryBatch(self._vectors([counts[r] for r in rows]), k=self.k, num_threads=1)
+        ip, cs = self.concept_indptr, self.concepts
+        for r, (ids, dists) in zip(rows, results):
+            best: dict = {}
+            for alias, dist in zip(ids.tolist(), dists.tolist()):
+                sim = 1.0 - dist
+                if sim < self.threshold:
+                    continue
+                for ci in cs[ip[alias]:ip[alias + 1]]:
+                    if sim > best.get(ci, -1.0):
+                        best[ci] = sim
+            self.cache[texts[r]] = sorted(best.items(), key=lambda x: -x[1])
 
     def link(self, mentions: list, allowed_types=None) -> list:
         """For each mention text: (concept id, type, name, similarity) or None."""
         if not mentions:
             return []
-        kbt = self.kb_terms
+        lowered = [m.lower() for m in mentions]
+        todo = sorted({m for m in lowered if m not in self.cache})
+        if todo:
+            self._neighbours(todo)
+        kb = self.kb
         out = []
-        for cands in self.generator([m.lower() for m in mentions], self.k):
-            best = None
-            for c in cands:
-                sim = max(c.similarities)
-                i = kbt.index_of.get(c.concept_id)
-                if i is None or sim < self.threshold:
-                    continue
-                cid, typ, name = kbt.concept(i)
+        for m in lowered:
+            hit = None
+            for ci, sim in self.cache[m]:
+                cid, typ, name = kb.concept(ci)
                 if allowed_types and typ not in allowed_types:
                     continue
-                if best is None or sim > best[3]:
-                    best = (cid, typ, name, float(sim))
-            out.append(best)
+                hit = ("" if cid.startswith("ALSFACTS:") else cid, typ, name, float(sim))
+                break
+            out.append(hit)
         return out
 
 
@@ -199,4 +360,5 @@ def lookup(text: str):
     return load_kb().lookup(text)
 
 
-__all__ = ["DictionaryMatcher", "TfidfLinker", "Match", "get_tfidf_linker", "lookup", "term_keys"]
+__all__ = ["DictionaryMatcher", "TfidfLinker", "Match", "LexInfo", "doc_text", "get_tfidf_linker",
+           "lookup", "term_keys", "token_offsets"]

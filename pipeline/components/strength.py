@@ -62,7 +62,6 @@ class StrengthModel:
     """A linear classifier over hashed unigram/bigram features."""
 
     def __init__(self, features: list[str], weights: np.ndarray, bias: np.ndarray, labels: list[str]):
-        unigrams, bigram_left, bigram_right = [], [], []
         keys = np.empty(len(features), dtype=np.uint64)
         is_bigram = np.array([" " in f for f in features])
         uni_idx = np.flatnonzero(~is_bigram)

@@ -8,22 +8,31 @@ Each piece is lower-cased, Greek letters are spelled out (α -> alpha) and a plu
 is dropped, so the key of "TNF-α" is "tnfalpha" and of "regulatory T-cells" is
 "regulatorytcell". Case-sensitive terms (symbols and acronyms) also keep a case key
 in which only the first letter of each piece is lower-cased ("ALS" -> "aLS").
+
+The term dictionary ships with the set of its *prefixes*: the keys of the leading pieces
+of every term ("regulatory", "regulatoryt" for "regulatory T cells"), also split where
+letters meet digits or Greek letters ("il" for "IL2"), so a matcher extends a candidate
+only while some term can still continue it.
 """
 from __future__ import annotations
 
+import gc
 import gzip
 import json
+import os
 import pickle
 import re
 import time
 from functools import lru_cache
 from pathlib import Path
 
-KB_DIR = Path(__file__).resolve().parent
-TERMS_FILE = KB_DIR / "terms.pkl.gz"
-LINKER_FILE = KB_DIR / "linker.pkl.gz"
-ANN_INDEX_FILE = KB_DIR / "linker_ann.bin"
-MANIFEST_FILE = KB_DIR / "manifest.json"
+KB_DIR = Path(__file__).resolve().parent            # curated tables (and shipped artifacts)
+# the built artifacts; ALSFACTS_KB_DIR points at another build (to try one before shipping it)
+ARTIFACT_DIR = Path(os.environ.get("ALSFACTS_KB_DIR") or KB_DIR)
+TERMS_FILE = ARTIFACT_DIR / "terms.pkl.gz"
+LINKER_FILE = ARTIFACT_DIR / "linker.npz"
+ANN_INDEX_FILE = ARTIFACT_DIR / "linker_ann.bin"
+MANIFEST_FILE = ARTIFACT_DIR / "manifest.json"
 
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
@@ -42,6 +51,8 @@ SYMBOL_PIECES = {"+"}
 
 
 def spell_greek(text: str) -> str:
+    if text.isascii():
+        return text
     return _GREEK_RE.sub(lambda m: GREEK[m.group(0)], text) if _GREEK_RE.search(text) else text
 
 
@@ -81,8 +92,8 @@ def token_pieces(text: str) -> tuple:
     return tuple(out)
 
 
-def term_keys(term: str):
-    """(key, case key) of a written form, or None when it crosses a barrier."""
+def term_norms(term: str):
+    """The norms of a written form's pieces, or None when it crosses a barrier."""
     term = re.sub(r"['’]s\b", "", term)
     norms, cases = [], []
     for word in term.split():
@@ -91,9 +102,46 @@ def term_keys(term: str):
                 return None
             norms.append(n)
             cases.append(c)
-    if not norms:
+    return (norms, cases) if norms else None
+
+
+def term_keys(term: str):
+    """(key, case key) of a written form, or None when it crosses a barrier."""
+    pieces = term_norms(term)
+    if pieces is None:
         return None
-    return "".join(norms), "".join(cases)
+    return "".join(pieces[0]), "".join(pieces[1])
+
+
+_DIGIT_CUT_RE = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
+_GREEK_NAMES = sorted(set(GREEK.values()))
+
+
+def _inner_cuts(norm: str) -> set:
+    """Positions inside a piece's norm where a text may split it: letters meeting digits,
+    and the start of a spelled Greek letter ("tnf|alpha")."""
+    cuts = {m.start() for m in _DIGIT_CUT_RE.finditer(norm)}
+    for name in _GREEK_NAMES:
+        at = norm.find(name, 1)
+        if at > 0:
+            cuts.add(at)
+    return cuts
+
+
+def term_prefixes(term: str) -> set:
+    """Proper prefixes of a written form's key at piece boundaries and inner cuts."""
+    pieces = term_norms(term)
+    if pieces is None:
+        return set()
+    out = set()
+    key = ""
+    for norm in pieces[0]:
+        for cut in _inner_cuts(norm):
+            out.add(key + norm[:cut])
+        key += norm
+        out.add(key)
+    out.discard(key)
+    return out
 
 
 def needs_case(term: str, case_key: str) -> bool:
@@ -116,11 +164,18 @@ class KB:
         self.concept_types: list = data["concept_types"]
         self.concept_names: list = data["concept_names"]
         self.terms: dict = data["terms"]          # key -> int | tuple of (concept, case key)
-        self.starts: dict = data["starts"]        # first 4 chars of a key -> longest key length
+        self.prefixes: set = data["prefixes"]    # keys that some longer term continues
         self.version: str = manifest["version"]
         self.manifest = manifest
-        self.index_of = {cid: i for i, cid in enumerate(self.concept_ids)}
+        self._index_of = None
         self.load_seconds = 0.0
+
+    @property
+    def index_of(self) -> dict:
+        """concept id -> concept index (built on first use)."""
+        if self._index_of is None:
+            self._index_of = {cid: i for i, cid in enumerate(self.concept_ids)}
+        return self._index_of
 
     def entries(self, key: str):
         """[(concept index, case key or "")] for a key."""
@@ -155,6 +210,9 @@ def load_kb() -> KB:
         with gzip.open(TERMS_FILE, "rb") as fh:
             data = pickle.load(fh)
         _KB = KB(data, manifest)
+        # millions of long-lived objects: keep them out of the cyclic garbage collector's
+        # scans, which would otherwise walk them all on every full collection
+        gc.freeze()
         _KB.load_seconds = time.perf_counter() - t0
     return _KB
 

@@ -1,0 +1,180 @@
+"""alsfacts_entities on real text: seed article ids, exact offsets, no gene flooding,
+TF-IDF linking of unknown/variant mentions, speed."""
+import json
+from pathlib import Path
+
+import pytest
+import spacy
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+
+import pipeline.components.abbreviations  # noqa: F401  (registers the factory)
+import pipeline.components.entities  # noqa: F401
+from pipeline.components.linking import get_tfidf_linker
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "corpora" / "als_news_tregs.txt"
+ABSTRACTS = ROOT / ".." / "shared" / "data" / "als_corpus" / "abstracts.jsonl"
+DEV_DOCS = ROOT / ".." / "shared" / "gold" / "dev" / "docs.jsonl"
+
+
+def dev_text(doc_id):
+    if not DEV_DOCS.exists():
+        pytest.skip("shared gold not present: ../shared/gold/dev/docs.jsonl")
+    for line in DEV_DOCS.read_text().splitlines():
+        d = json.loads(line)
+        if d["id"] == doc_id:
+            return d["title"] + "\n\n" + d["text"]
+    pytest.skip(f"{doc_id} not in the dev documents")
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    nlp = spacy.blank("en")
+    nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("alsfacts_abbreviations")
+    nlp.add_pipe("alsfacts_entities")
+    return nlp
+
+
+@pytest.fixture(scope="module")
+def seed_doc(nlp):
+    return nlp(SEED.read_text())
+
+
+def ents_by_text(doc):
+    out = {}
+    for e in doc.ents:
+        out.setdefault(e.text, set()).add((e.label_, e.kb_id_))
+    return out
+
+
+def test_seed_entities_and_ids(seed_doc):
+    by_text = ents_by_text(seed_doc)
+    assert by_text["Tregs"] == {("CELL_TYPE", "MESH:D050378")}
+    assert by_text["regulatory T-cells"] == {("CELL_TYPE", "MESH:D050378")}
+    assert by_text["IL-2"] == {("GENE_OR_PROTEIN", "HGNC:6001")}
+    assert by_text["ALS"] == {("DISEASE", "MESH:D000690")}
+    assert by_text["NCT03241784"] == {("TRIAL", "clinicaltrials:NCT03241784")}
+    assert ("INTERVENTION", "MESH:D016219") in by_text["Treg infusions"]
+    assert by_text["leukapheresis"] == {("INTERVENTION", "MESH:D007937")}
+    assert by_text["mouse"] == {("ORGANISM", "NCBITaxon:10090")}
+    # the disease is never the ALS gene family
+    assert not any(e.text == "ALS" and e.label_ != "DISEASE" for e in seed_doc.ents)
+
+
+def test_abbreviation_extensions(seed_doc):
+    tregs = [e for e in seed_doc.ents if e.text == "Tregs"]
+    assert tregs and all(e._.abbreviation_of == "regulatory T-cells" for e in tregs)
+    long_form = [e for e in seed_doc.ents if e.text == "regulatory T-cells"][0]
+    assert long_form._.abbreviation_of == "" and long_form._.score == 1.0
+    assert long_form._.concept_name
+
+
+def test_offsets_exact_and_tokens_split_inside_compounds(nlp, seed_doc):
+    for e in seed_doc.ents:
+        assert seed_doc.text[e.start_char:e.end_char] == e.text
+    doc = nlp("Pathways included TNF-α/NF-κB and AMPK/SIRT1/PGC-1α, and ALS/FTD-associated proteins.")
+    texts = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
+    assert texts["TNF-α"] == ("GENE_OR_PROTEIN", "HGNC:11892")
+    assert texts["SIRT1"] == ("GENE_OR_PROTEIN", "HGNC:14929")
+    assert texts["PGC-1α"] == ("GENE_OR_PROTEIN", "HGNC:9237")
+    assert texts["FTD"][0] == "DISEASE"
+    assert doc.text == "Pathways included TNF-α/NF-κB and AMPK/SIRT1/PGC-1α, and ALS/FTD-associated proteins."
+    # "human" inside "first-in-human" is not an organism mention
+    doc = nlp("The drug entered first-in-human trials.")
+    assert not any(e.label_ == "ORGANISM" for e in doc.ents)
+
+
+def test_gene_alias_flooding_prevented_on_abstracts(nlp):
+    if not ABSTRACTS.exists():
+        pytest.skip("shared data not present: ../shared/data/als_corpus/abstracts.jsonl")
+    lines = ABSTRACTS.read_text().splitlines()[:60]
+    texts = [(lambda d: d["title"] + "\n\n" + d["text"])(json.loads(ln)) for ln in lines]
+    genes, words = [], 0
+    for doc in nlp.pipe(texts):
+        words += len(doc)
+        genes += [e.text for e in doc.ents if e.label_ == "GENE_OR_PROTEIN"]
+    clashes = {"ALS", "MS", "PD", "CI", "OR", "HR", "SD", "CAT", "SET", "ACE", "CNS", "CSF",
+               "FVC", "BMI", "MRI", "II", "III", "IV", "FDA", "RNA", "DNA", "AD", "HD"}
+    assert not [g for g in genes if g in clashes]
+    assert all(len(g) > 2 for g in genes)
+    assert len(genes) < words / 40  # no flood: genes are a small share of the words
+
+
+def test_tfidf_linker_on_misspelled_and_variant_mentions():
+    linker = get_tfidf_linker()
+    res = linker.link(["amyotrophic lateral sclerosys", "regulatory T lymphocyte cells", "zzqx"])
+    assert res[0] is not None and res[0][0] == "MESH:D000690"
+    assert res[1] is not None and res[1][0] == "MESH:D050378"
+    assert res[2] is None
+
+
+def test_unknown_drug_codes_and_drug_names_are_typed(nlp):
+    doc = nlp("Patients received QRL-201, COYA 302 or the new antisense drug ulefnersen and vixotrimab.")
+    by_text = {e.text: e for e in doc.ents}
+    assert by_text["QRL-201"].label_ == "CHEMICAL_OR_DRUG"
+    assert by_text["COYA 302"].label_ == "CHEMICAL_OR_DRUG"
+    assert by_text["vixotrimab"].label_ == "CHEMICAL_OR_DRUG" and by_text["vixotrimab"].kb_id_ == ""
+
+
+def test_formulas_in_a_dev_abstract(nlp):
+    """PubMed's flattened subscripts: "H 2", "Mg 2 Si", "·OH" (PMID:42398690)."""
+    doc = nlp(dev_text("PMID:42398690"))
+    chem = {}
+    for e in doc.ents:
+        if e.label_ == "CHEMICAL_OR_DRUG":
+            chem.setdefault(e.text, set()).add(e.kb_id_)
+        assert doc.text[e.start_char:e.end_char] == e.text
+    assert chem["H 2"] == {"MESH:D006859"}          # Hydrogen
+    assert chem["·OH"] == {"MESH:D017665"}          # Hydroxyl Radical
+    assert chem["Mg 2 Si"] == {""}                  # typed, no MeSH entry
+    therapies = {e.text for e in doc.ents if e.label_ == "INTERVENTION"}
+    assert "H 2 therapy" in therapies
+    # "Mg 2 Si-derived H 2": the formula ends inside a hyphenated token, offsets stay exact
+    assert all(e.text != "Si-derived" for e in doc.ents)
+    # no flooding: the mutation, the gene and single letters are not chemicals
+    assert not {"G93A", "SOD1", "hSOD1", "H", "Si", "2"} & set(chem)
+
+
+@pytest.mark.parametrize("text,mention,concept_id", [
+    ("Glutamate raised intracellular Ca2+ in motor neurons.", "Ca2+", "MESH:D002118"),
+    ("Zn 2+ and Cu 2+ bind to SOD1.", "Zn 2+", "MESH:D015032"),
+    ("Microglia released H2O2 and O 2 •− after the injury.", "H2O2", "MESH:D006861"),
+    ("Microglia released H2O2 and O 2 •− after the injury.", "O 2 •−", "MESH:D013481"),
+    ("Peroxynitrite (ONOO−) nitrates tyrosine residues.", "ONOO−", "MESH:D030421"),
+])
+def test_formulas_and_ions_are_linked(nlp, text, mention, concept_id):
+    by_text = {e.text: e for e in nlp(text).ents}
+    assert by_text[mention].label_ == "CHEMICAL_OR_DRUG" and by_text[mention].kb_id_ == concept_id
+
+
+@pytest.mark.parametrize("text", [
+    "In 2019, As noted, No difference was found in Table S2 or Figure S 2.",
+    "CI 95% overlapped; SD was 2; patients with type II 2 diabetes and vitamin B12 deficiency.",
+    "H1N1 infection and CD4+ T cells in C9orf72 carriers with NF2 variants.",
+])
+def test_formula_recognizer_does_not_flood(nlp, text):
+    assert not [e.text for e in nlp(text).ents if e.label_ == "CHEMICAL_OR_DRUG"]
+
+
+def test_drug_codes_in_a_dev_abstract(nlp):
+    """"(QRL-201)" in PMID:42359165 is a drug code; "Phase 1/2" and years are not."""
+    doc = nlp(dev_text("PMID:42359165"))
+    chem = {e.text for e in doc.ents if e.label_ == "CHEMICAL_OR_DRUG"}
+    assert "QRL-201" in chem
+    assert not {"1/2", "2026", "2020", "STMN2", "TDP-43"} & chem
+
+
+@pytest.mark.parametrize("code", ["AMX0035", "BIIB067", "MN-166", "CK-2127107", "ION363"])
+def test_drug_code_patterns(nlp, code):
+    doc = nlp(f"Participants were randomised to {code} or placebo.")
+    assert {(e.text, e.label_) for e in doc.ents} >= {(code, "CHEMICAL_OR_DRUG")}
+
+
+@pytest.mark.parametrize("text", [
+    "HEK293 and NSC-34 cells expressed CD133.", "The SF-36 and ALSAQ-40 scores after COVID-19.",
+    "The G93A mutation of SOD1 and the 2021 guidelines.",
+])
+def test_cell_lines_scales_and_mutations_are_not_drug_codes(nlp, text):
+    assert not [e.text for e in nlp(text).ents if e.label_ == "CHEMICAL_OR_DRUG"]
