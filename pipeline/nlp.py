@@ -32,15 +32,9 @@ def create_scispacy_tokenizer():
 
 def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
-    from pipeline.components import sentences  # noqa: F401
-    import importlib
-
-    for module in ("abbreviations", "entities", "context", "strength", "claims"):
-        try:
-            importlib.import_module(f"pipeline.components.{module}")
-        except ModuleNotFoundError as error:
-            if error.name != f"pipeline.components.{module}":
-                raise
+    from pipeline.components import (  # noqa: F401
+        abbreviations, claims, context, entities, sentences, strength,
+    )
 
 
 def make_base_nlp() -> Language:

@@ -79,6 +79,7 @@ def document_row(document: Document, n_sentences: int = 0) -> dict:
 def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
     """All rows that one processed document contributes to the four tables."""
     doc_id = document.doc_id
+    text = document.text
     sentences = _sentences(doc)
     sentence_of_char = {}
     sentence_rows, entity_rows, fact_rows = [], [], []
@@ -86,7 +87,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
         sentence_of_char[sent.start_char] = (sentence_id, start, end)
         sentence_rows.append({
             "doc_id": doc_id, "sentence_id": sentence_id, "start": start, "end": end,
-            "text": doc.text[start:end], "strength": _strength(doc, sent),
+            "text": text[start:end], "strength": _strength(doc, sent),
         })
     sentence_starts = [sent.start_char for _, sent, _, _ in sentences]
     for ent in doc.ents:
@@ -110,7 +111,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
         fact_rows.append({
             "fact_id": fact_id(doc_id, fact.predicate, fact.subject, fact.object),
             "claim_key": claim_key(subject_key, fact.predicate, object_key),
-            "doc_id": doc_id, "sentence_id": sentence_id, "sentence": doc.text[start:end],
+            "doc_id": doc_id, "sentence_id": sentence_id, "sentence": text[start:end],
             "sentence_start": start, "sentence_end": end,
             **_argument_columns("subject", fact.subject, fact.subject_attribute),
             "predicate": fact.predicate,

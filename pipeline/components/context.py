@@ -44,12 +44,13 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from spacy.attrs import SENT_START
+from spacy.attrs import LOWER, SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from pipeline.components import doc_text
 from pipeline.components.certainty import CueMatcher, clause_ids, read_table
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -433,7 +434,7 @@ def _title_sentence(doc: Doc, sents: list[Span]) -> Span | None:
     if len(sents) < 2:
         return None
     first = sents[0]
-    return first if "\n\n" in doc.text[first.start_char:first.end_char + 2] else None
+    return first if "\n\n" in doc_text(doc)[first.start_char:first.end_char + 2] else None
 
 
 def _document_type(readings: list[SentenceReading], title_reading: SentenceReading | None) -> tuple[str | None, bool]:
@@ -458,9 +459,9 @@ def _document_type(readings: list[SentenceReading], title_reading: SentenceReadi
 def _document_kind(doc: Doc, readings: list[SentenceReading], doc_type: str | None) -> str:
     if doc_type == "review":
         return "review"
-    first_person = re.search(r"\b(we|our)\b", doc.text, re.I)
+    first_person = re.search(r"\b(we|our)\b", doc_text(doc), re.I)
     if not first_person and (any("cited_source" in r.own for r in readings) or re.search(
-            r"\b(researchers|scientists|the team)\b", doc.text, re.I)):
+            r"\b(researchers|scientists|the team)\b", doc_text(doc), re.I)):
         return "report"
     return "primary"
 
@@ -483,7 +484,8 @@ def analyse(doc: Doc) -> Doc:
     sentence_starts = [s.start for s in sents]
     for hit in hits:
         by_sentence[bisect_right(sentence_starts, hit.start) - 1].append(hit)
-    lowers = [t.lower_ for t in doc]
+    strings = doc.vocab.strings
+    lowers = [strings[key] for key in doc.to_array(LOWER).tolist()]  # without making a Token per word
     readings = [read_sentence(s, h, lowers[s.start:s.end]) for s, h in zip(sents, by_sentence)]
     title = _title_sentence(doc, sents)
     title_reading = readings[0] if title is not None else None

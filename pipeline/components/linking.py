@@ -18,8 +18,9 @@ import re
 from dataclasses import dataclass
 
 import numpy
-from spacy.attrs import IDX, ORTH, SPACY
+from spacy.attrs import IDX, ORTH
 
+from pipeline.components import doc_text  # noqa: F401  (re-exported for entities.py)
 from pipeline.kb import ANN_INDEX_FILE, LINKER_FILE, load_kb, term_keys, token_pieces
 
 MAX_TOKENS = 12  # a term spans at most this many tokens
@@ -42,14 +43,6 @@ there their they them he she his her i you your not may might can could would sh
 both either neither such so very via per vs versus after before during between among through about if
 whether while when where how what all any each every some most more less other only same own
 """.split())
-
-
-def doc_text(doc) -> str:
-    """The text of a Doc, rebuilt from the vocabulary (spaCy's `doc.text` creates a Token
-    object per token, ten times slower)."""
-    strings = doc.vocab.strings
-    return "".join([strings[o] + " " if s else strings[o]
-                    for o, s in doc.to_array([ORTH, SPACY]).tolist()])
 
 
 def token_offsets(doc, text: str = None) -> list:

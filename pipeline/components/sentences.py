@@ -16,6 +16,8 @@ from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from pipeline.components import doc_text
+
 TERMINATORS = {".", "!", "?", "...", "…"}
 CLOSERS = {")", "]", "”", "’", '"', "'", "»"}
 # Words whose trailing period the tokenizer splits off but which do not end a sentence.
@@ -55,7 +57,7 @@ class SentenceSegmenter:
         starts[0, 0] = 1
         token_starts = doc.to_array(IDX)
         seen = -1
-        for match in self.candidates.finditer(doc.text):
+        for match in self.candidates.finditer(doc_text(doc)):
             i = int(numpy.searchsorted(token_starts, match.start(), side="right")) - 1
             if i <= seen:
                 continue
