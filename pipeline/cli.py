@@ -57,7 +57,12 @@ def extract(
         from pipeline.store import load_run
 
         result = load_run(out, db)
-        typer.echo(f"loaded into {db}: {result}")
+        facts, decisions = result["facts"], result["decisions"]
+        typer.echo(
+            f"review database {db}: {facts['new']} new facts, {facts['updated']} updated, "
+            f"{facts['unchanged']} unchanged, {facts['gone']} gone; decisions kept {decisions['attached']}, "
+            f"orphaned {decisions['orphaned']}. Review them with: alsfacts review {db}"
+        )
 
 
 evaluate.register(app)

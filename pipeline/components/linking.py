@@ -14,6 +14,7 @@ mention text.
 """
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -257,6 +258,7 @@ class TfidfLinker:
     `threshold` (cosine similarity), EntityLinker-style."""
 
     def __init__(self, threshold: float = 0.82, k: int = 10, ef_search: int = 50):
+        logging.getLogger("nmslib").setLevel(logging.WARNING)  # its index logs every factory at INFO
         import nmslib
         from scipy.sparse import csr_matrix
 
