@@ -196,7 +196,8 @@ class ClaimExtractor:
             subjects, objects, confidence, pairing = self._arguments(doc, trig, left, right, ents, state, sent, clause_start)
             pairs = list(zip(subjects, objects)) if pairing == "zip" else [(a, b) for a in subjects for b in objects]
             for subject, obj in pairs:
-                if subject.start == obj.start or (subject.start, obj.start) in compared:
+                if subject.start == obj.start or (subject.start, obj.start) in compared \
+                        or _argument_key(subject) == _argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
                 facts.append(self._fact(doc, sent, trig, subject, obj, certainty, confidence))
             passive = trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with")
@@ -227,12 +228,15 @@ class ClaimExtractor:
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
             agents = [e for e in right if e.start > trig.end and not _is_modifier(doc, e)][:1]
             agents = _coordination(doc, agents[0], right) if agents else []
-            patients = _adjacent_before(doc, trig.start, left, gap=4) or _choose_subjects(doc, left) \
+            patients = _adjacent_before(doc, trig.start, left, gap=4, allow_locative=True) or _choose_subjects(doc, left) \
                 or _antecedent(doc, clause_start, ents)
             return agents, [p for p in patients if _object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in _until_stop(doc, trig, right) if _object_allowed(doc, trig, e)]
         objects = [e for e in objects if not _is_modifier(doc, e) and not _has_members(doc, e, objects)]
+        if doc[trig.start].text.startswith("-") and objects:
+            # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
+            objects = _coordination(doc, objects[0], objects) if objects[0].start - trig.end <= 1 else []
         if trig.kind == "link" and objects:
             objects = _coordination(doc, objects[0], objects)
         return subjects, objects, confidence, "product"
@@ -287,7 +291,7 @@ class ClaimExtractor:
             strength = "correlational"
         return Fact(
             subject=subject, object=obj, predicate=predicate,
-            negated=_negated(doc, sent, trig.start),
+            negated=_negated(doc, sent, trig.start, trig.end),
             certainty=certainty, strength=strength,
             subject_attribute=_attribute(doc, subject), object_attribute=_attribute(doc, obj),
             confidence=confidence * min(_score(subject), _score(obj)),
@@ -339,7 +343,7 @@ class ClaimExtractor:
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
                 facts.append(Fact(
-                    subject=measured, object=group, predicate="higher_in", negated=_negated(doc, sent, tok.i),
+                    subject=measured, object=group, predicate="higher_in", negated=_negated(doc, sent, tok.i, tok.i + 1),
                     certainty=certainty, strength="correlational",
                     subject_attribute=_attribute(doc, measured), object_attribute="",
                     confidence=0.6 * min(_score(measured), _score(group)), extractor=f"comparison:group_finding:{tok.lower_}",
@@ -612,8 +616,11 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> st
     return predicate
 
 
-def _negated(doc: Doc, sent: Span, index: int) -> bool:
-    window = doc[max(sent.start, index - 4):index]
+def _negated(doc: Doc, sent: Span, index: int, end: int | None = None) -> bool:
+    """A negation cue just before the trigger ("did not slow"), or right after it ("showed no loss")."""
+    window = list(doc[max(sent.start, index - 4):index])
+    if end is not None:
+        window += [t for t in doc[end:min(end + 2, sent.end)] if t.lower_ in ("no", "not", "neither", "none")]
     return any(tok.lower_ in NEGATION_CUES for tok in window)
 
 
