@@ -176,14 +176,16 @@ class DaskRunner:
             logging.getLogger(name).setLevel(logging.WARNING)
         self.spec = spec
         self.cluster = None
+        kind = ""
         if address == "local":
             self.cluster = self._local_cluster(LocalCluster, workers)
             self.client = Client(self.cluster)
+            kind = "LocalCluster of processes, " if self.cluster.processes else "LocalCluster of threads, "
         else:
             self.client = Client(address)
         nthreads = self.client.nthreads()
         self.slots = max(1, sum(nthreads.values()))
-        self.description = f"dask {self.client.scheduler.address} ({len(nthreads)} workers)"
+        self.description = f"dask {self.client.scheduler.address} ({kind}{len(nthreads)} workers)"
         self.load_seconds = 0.0
 
     @staticmethod

@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import sqlite3
 import zlib
@@ -25,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.schema import TABLES
+
+log = logging.getLogger("alsfacts")
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CACHE_DIR_NAME = ".cache"
@@ -124,11 +127,16 @@ def encode_rows(tables: dict[str, list[dict]]) -> bytes:
     return zlib.compress(json.dumps(body, separators=(",", ":")).encode("utf-8"), 1)
 
 
-def decode_rows(payload: bytes) -> tuple[dict[str, list[dict]], int]:
-    """(rows of the cached tables, number of sentences) from `encode_rows` output."""
+def decode_values(payload: bytes) -> tuple[dict[str, list[list]], int]:
+    """(rows of the cached tables as value lists in column order, number of sentences)."""
     body = json.loads(zlib.decompress(payload))
-    tables = {name: [dict(zip(TABLES[name], values)) for values in body[name]] for name in CACHED_TABLES}
-    return tables, body["n_sentences"]
+    return {name: body[name] for name in CACHED_TABLES}, body["n_sentences"]
+
+
+def decode_rows(payload: bytes) -> tuple[dict[str, list[dict]], int]:
+    """(rows of the cached tables as dicts, number of sentences) from `encode_rows` output."""
+    values, n_sentences = decode_values(payload)
+    return {name: [dict(zip(TABLES[name], row)) for row in values[name]] for name in CACHED_TABLES}, n_sentences
 
 
 # ---------------------------------------------------------------------------
@@ -148,18 +156,37 @@ class RowCache:
             self._lock_file.close()
             raise CacheLocked(f"another extraction is using {self.directory}") from None
         self.path = self.directory / DATABASE_NAME
-        self.db = sqlite3.connect(self.path, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("PRAGMA temp_store=FILE")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS rows (fingerprint TEXT NOT NULL, key TEXT NOT NULL, "
-            "payload BLOB NOT NULL, PRIMARY KEY (fingerprint, key)) WITHOUT ROWID")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS pipelines (fingerprint TEXT PRIMARY KEY, pipe_names TEXT NOT NULL)")
-        self.db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY) WITHOUT ROWID")
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:  # not a database any more: start a new one
+            log.warning("cache %s is unreadable (%s): starting a new cache", self.path, exc)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+            self.db = self._open()
         self.hits = 0
         self.stored = 0
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            self._create(db)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _create(db: sqlite3.Connection) -> None:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA temp_store=FILE")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS rows (fingerprint TEXT NOT NULL, key TEXT NOT NULL, "
+            "payload BLOB NOT NULL, PRIMARY KEY (fingerprint, key)) WITHOUT ROWID")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS pipelines (fingerprint TEXT PRIMARY KEY, pipe_names TEXT NOT NULL)")
+        db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY) WITHOUT ROWID")
+        db.execute("SELECT count(*) FROM rows WHERE fingerprint = ''").fetchone()
 
     def get(self, key: str) -> bytes | None:
         row = self.db.execute("SELECT payload FROM rows WHERE fingerprint = ? AND key = ?",

@@ -24,8 +24,8 @@ import spacy
 
 from pipeline import __version__
 from pipeline.batch import DEFAULT_PIPELINE, ChunkResult, make_runner
-from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_rows, document_key,
-                            nlp_description, pipeline_fingerprint)
+from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_rows, decode_values,
+                            document_key, nlp_description, pipeline_fingerprint)
 from pipeline.ingest import Document, iter_documents
 from pipeline.outputs import TableWriter, TextWriter, write_manifest
 from pipeline.records import document_row
@@ -257,7 +257,8 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
                 store.remember_pipeline(result.pipe_names)
         results = {r.doc_id: r for r in result.documents}
     report = ChunkReport(chunk.documents)
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
+    values: dict[str, list[list]] = {name: [] for name in CACHED_TABLES}
+    document_rows: list[dict] = []
     stored: list[tuple[str, bytes]] = []
     used: list[str] = []
     for document in chunk.documents:
@@ -276,20 +277,21 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
             report.failed += 1
             summary.failures.append((document.doc_id, document.source, document.error))
             log.info("failed: %s (%s): %s", document.source, document.doc_id, document.error)
-            tables["documents"].append(document_row(document))
+            document_rows.append(document_row(document))
             continue
         used.append(document_key(document.doc_id, document.sha256))
-        rows, n_sentences = decode_rows(payload)
+        rows, n_sentences = decode_values(payload)
         for name in CACHED_TABLES:
-            tables[name].extend(rows[name])
-        tables["documents"].append(document_row(document, n_sentences))
+            values[name].extend(rows[name])
+        document_rows.append(document_row(document, n_sentences))
         texts.write(document.doc_id, document.title, document.text)
         report.words += len(document.text.split())
         report.chars += len(document.text)
     if store is not None:
         store.commit_chunk(stored, used)
-    for name, rows in tables.items():
-        writers[name].write(rows)
+    for name in CACHED_TABLES:
+        writers[name].write_values(values[name])
+    writers["documents"].write(document_rows)
     summary.documents_processed += report.processed
     summary.documents_cached += report.cached
     summary.documents_ok += report.processed + report.cached

@@ -40,12 +40,17 @@ class TableWriter:
         self.partial = {ext: path.with_name(f".{path.name}.partial") for ext, path in self.final.items()}
         self._parquet = pq.ParquetWriter(self.partial["parquet"], self.schema)
         self._csv_file = open(self.partial["csv"], "w", newline="", encoding="utf-8")
-        self._csv = csv.DictWriter(self._csv_file, fieldnames=self.columns, extrasaction="raise")
-        self._csv.writeheader()
+        self._csv = csv.writer(self._csv_file)
+        self._csv.writerow(self.columns)
         self.rows = 0
-        self._buffer: list[dict] = []
+        self._buffer: list[list] = []
 
     def write(self, rows: list[dict]) -> None:
+        """Append rows given as dicts keyed by column (a missing column is null)."""
+        self.write_values([[row.get(column) for column in self.columns] for row in rows])
+
+    def write_values(self, rows: list[list]) -> None:
+        """Append rows given as lists of values in column order."""
         if not rows:
             return
         self._csv.writerows(rows)
@@ -56,7 +61,9 @@ class TableWriter:
 
     def _flush(self) -> None:
         if self._buffer:
-            self._parquet.write_table(pa.Table.from_pylist(self._buffer, schema=self.schema))
+            columns = zip(*self._buffer)
+            arrays = [pa.array(values, type=field.type) for values, field in zip(columns, self.schema)]
+            self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
             self._buffer = []
 
     def close(self) -> None:
