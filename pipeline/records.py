@@ -11,23 +11,26 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc, Span
 
+from pipeline.components import sentence_spans
 from pipeline.ingest import Document
 from pipeline.schema import SYMMETRIC_PREDICATES
 
 
-def sentence_bounds(sent: Span) -> tuple[int, int]:
+def sentence_bounds(sent: Span, text: str) -> tuple[int, int]:
     """Character bounds of a sentence without its surrounding white space."""
-    text = sent.text
-    start = sent.start_char + (len(text) - len(text.lstrip()))
-    end = sent.start_char + len(text.rstrip())
-    return start, max(start, end)
+    start, end = sent.start_char, sent.end_char
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
-def _sentences(doc: Doc) -> list[tuple[int, Span, int, int]]:
+def _sentences(doc: Doc, text: str) -> list[tuple[int, Span, int, int]]:
     """(sentence_id, span, start, end) for every sentence with any text."""
     out = []
-    for sent in doc.sents:
-        start, end = sentence_bounds(sent)
+    for sent in sentence_spans(doc):
+        start, end = sentence_bounds(sent, text)
         if end > start:
             out.append((len(out), sent, start, end))
     return out
@@ -80,7 +83,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
     """All rows that one processed document contributes to the four tables."""
     doc_id = document.doc_id
     text = document.text
-    sentences = _sentences(doc)
+    sentences = _sentences(doc, text)
     sentence_of_char = {}
     sentence_rows, entity_rows, fact_rows = [], [], []
     for sentence_id, sent, start, end in sentences:

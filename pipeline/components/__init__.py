@@ -1,6 +1,6 @@
 """The registered spaCy components of the alsfacts pipeline, and what they share."""
 
-from spacy.attrs import ORTH, SPACY
+from spacy.attrs import ORTH, SENT_START, SPACY
 
 _TEXT_KEY = "alsfacts.text"
 
@@ -16,3 +16,14 @@ def doc_text(doc) -> str:
         text = "".join([strings[o] + " " if s else strings[o] for o, s in doc.to_array([ORTH, SPACY]).tolist()])
         doc.user_data[_TEXT_KEY] = text
     return text
+
+
+def sentence_spans(doc) -> list:
+    """The doc's sentences as Spans, read from the SENT_START array (`doc.sents` walks every token)."""
+    if not len(doc):
+        return []
+    starts = (doc.to_array(SENT_START) == 1).nonzero()[0].tolist()
+    if not starts or starts[0] != 0:
+        starts = [0] + starts
+    bounds = starts + [len(doc)]
+    return [doc[a:b] for a, b in zip(bounds, bounds[1:])]

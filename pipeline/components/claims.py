@@ -16,11 +16,16 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.components import sentence_spans
+from pipeline.components.certainty import certainty_of
+
 DATA = Path(__file__).with_name("data")
+_LOWER_KEY = "alsfacts.lower_words"
 
 NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
 MODALS = {"may", "might", "could"}
@@ -132,7 +137,7 @@ class ClaimExtractor:
     def __call__(self, doc: Doc) -> Doc:
         facts: list[Fact] = []
         if len(doc.ents) >= 1:
-            sentences = list(doc.sents)
+            sentences = sentence_spans(doc)
             starts = [sent.start for sent in sentences]
             ents_by_sentence: dict[int, list[Span]] = {}
             for ent in doc.ents:
@@ -324,10 +329,11 @@ class ClaimExtractor:
         """'ALS samples exhibited TNF-α, IFN-γ …', '56.5% of genetic ALS patients showed IFN activation':
         what a patient group shows is higher in that group."""
         facts = []
-        clause_starts = _clause_starts(sent)
-        for tok in sent:
-            if tok.lower_ not in FINDING_VERBS:
-                continue
+        words = _lower_words(doc)
+        verbs = [i for i in range(sent.start, sent.end) if words[i] in FINDING_VERBS]
+        clause_starts = _clause_starts(sent) if verbs else []
+        for i in verbs:
+            tok = doc[i]
             clause_start = max(s for s in clause_starts if s <= tok.i)
             clause_end = min([s for s in clause_starts if s > tok.i] + [sent.end])
             groups = [e for e in ents if clause_start <= e.start and e.end <= tok.i and e.label_ == "DISEASE"]
@@ -360,7 +366,8 @@ class ClaimExtractor:
         return doc[trig.start - 1].lower_ in BE_VERBS and after in ("in", "among")
 
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span]) -> list[Fact]:
-        cues = [(tok.i, self.cue_sign[tok.lower_]) for tok in sent if tok.lower_ in self.cue_sign]
+        words = _lower_words(doc)
+        cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end) if words[i] in self.cue_sign]
         if not cues:
             return []
         certainty = _certainty(sent)
@@ -426,17 +433,29 @@ def _unique(spans: list[Span]) -> list[Span]:
     return out
 
 
+def _lower_words(doc: Doc) -> list[str]:
+    """Every token's lower-cased text, read once per Doc from its arrays (no Token objects)."""
+    words = doc.user_data.get(_LOWER_KEY)
+    if words is None or len(words) != len(doc):
+        strings = doc.vocab.strings
+        words = [strings[key] for key in doc.to_array(LOWER).tolist()]
+        doc.user_data[_LOWER_KEY] = words
+    return words
+
+
 def _clause_starts(sent: Span) -> list[int]:
+    words = _lower_words(sent.doc)
     starts = [sent.start]
     depth = 0
-    for tok in sent:
-        depth += tok.text in ("(", "[")
-        depth -= tok.text in (")", "]") and depth > 0
+    for i in range(sent.start, sent.end):
+        word = words[i]
+        depth += word in ("(", "[")
+        depth -= word in (")", "]") and depth > 0
         if depth:  # "(MEP; SMD 0.387, 95% CI …)" is an aside, not a clause
             continue
-        if tok.i > sent.start and (tok.lower_ in CLAUSE_BREAKS or tok.lower_ in RELATIVE_PRONOUNS
-                                   or (tok.lower_ == "characterized" and tok.i + 1 < sent.end and tok.nbor().lower_ == "by")):
-            starts.append(tok.i + 1 if tok.text == ";" else tok.i)
+        if i > sent.start and (word in CLAUSE_BREAKS or word in RELATIVE_PRONOUNS
+                               or (word == "characterized" and i + 1 < sent.end and words[i + 1] == "by")):
+            starts.append(i + 1 if word == ";" else i)
     return starts
 
 
@@ -713,10 +732,6 @@ def _main_disease(doc: Doc) -> Span | None:
 
 
 def _certainty(sent: Span) -> str:
-    try:
-        from pipeline.components.certainty import certainty_of
-    except ImportError:
-        return "asserted"
     return certainty_of(sent)
 
 
