@@ -136,13 +136,14 @@ class ClaimExtractor:
     # ---- the component -------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         facts: list[Fact] = []
-        if len(doc.ents) >= 1:
+        doc_ents = doc.ents
+        if len(doc_ents) >= 1:
             sentences = sentence_spans(doc)
             starts = [sent.start for sent in sentences]
             ents_by_sentence: dict[int, list[Span]] = {}
-            for ent in doc.ents:
+            for ent in doc_ents:
                 ents_by_sentence.setdefault(starts[bisect_right(starts, ent.start) - 1], []).append(ent)
-            triggers_by_sentence = self._triggers(doc, starts)
+            triggers_by_sentence = self._triggers(doc, doc_ents, starts)
             for sent in sentences:
                 ents = _without_repeated_short_forms(doc, ents_by_sentence.get(sent.start, []))
                 if len(ents) < 2 and not (ents and any(t.kind == "safety" for t in triggers_by_sentence.get(sent.start, []))):
@@ -153,9 +154,9 @@ class ClaimExtractor:
         doc._.facts = _deduplicate(facts)
         return doc
 
-    def _triggers(self, doc: Doc, sentence_starts: list[int]) -> dict[int, list[Trigger]]:
+    def _triggers(self, doc: Doc, doc_ents, sentence_starts: list[int]) -> dict[int, list[Trigger]]:
         inside_entity = set()
-        for ent in doc.ents:
+        for ent in doc_ents:
             inside_entity.update(range(ent.start, ent.end))
         found = []
         for key, start, end in self.matcher(doc):
