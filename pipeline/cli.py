@@ -19,6 +19,8 @@ app = typer.Typer(
 
 DEFAULT_CORPUS = Path("corpora")
 DEFAULT_OUT = Path("outputs")
+# Below about 150k words one process finishes before a second one has loaded the pipeline.
+SMALL_INPUT_BYTES = 1_000_000
 
 
 @app.command()
@@ -27,7 +29,7 @@ def extract(
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="Output folder for the tables and the manifest."),
     db: Optional[Path] = typer.Option(None, "--db", help="Also load the run into this SQLite review database."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary."),
-    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Worker processes (0: one per available core)."),
+    workers: int = typer.Option(0, "--workers", "-j", min=0, help="Worker processes (0: one per available core; one for inputs under 1 MB)."),
     dask: Optional[str] = typer.Option(None, "--dask", metavar="SCHEDULER_ADDRESS",
                                        help="Run on a Dask cluster (e.g. tcp://host:8786), or 'local' for a LocalCluster of --workers processes."),
     force: bool = typer.Option(False, "--force", help="Ignore cached rows: process every document again."),
@@ -45,8 +47,10 @@ def extract(
     from pipeline.progress import ProgressReporter, input_bytes
 
     paths = list(paths or [DEFAULT_CORPUS])
-    workers = workers or len(os.sched_getaffinity(0))
-    with ProgressReporter(quiet=quiet, total_bytes=input_bytes(paths)) as progress:
+    total_bytes = input_bytes(paths)
+    if not workers:  # one per core, unless the input is too small to repay starting them
+        workers = len(os.sched_getaffinity(0)) if total_bytes > SMALL_INPUT_BYTES else 1
+    with ProgressReporter(quiet=quiet, total_bytes=total_bytes) as progress:
         handler = RichHandler(console=progress.console, show_time=False, show_path=False) if progress.live else None
         logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(message)s",
                             handlers=[handler] if handler else None, force=True)

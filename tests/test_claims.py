@@ -160,3 +160,8 @@ def test_every_fact_argument_is_inside_its_sentence(seed_text):
         for span in (fact.subject, fact.object):
             assert sent.start_char <= span.start_char < span.end_char <= sent.end_char
             assert seed_text[span.start_char:span.end_char] == span.text
+
+
+def test_the_more_the_more_correlation(seed_facts):
+    # "The larger the increase in Tregs, the slower the loss of function and rate of ALS progression."
+    assert _has(seed_facts, "Tregs", "negatively_correlated_with", "ALS progression", strength="correlational")

@@ -372,6 +372,9 @@ class ClaimExtractor:
         if not cues:
             return []
         certainty = _certainty(sent)
+        paired = self._the_more_the_more(doc, sent, ents, cues, words, certainty)
+        if paired:
+            return paired
         attached = []  # (cue index, sign, entity)
         for i, sign in cues:
             ent = _entity_measured_by(doc, i, ents)
@@ -397,6 +400,28 @@ class ClaimExtractor:
             for measured_ent in _coordination(doc, ent, ents):
                 facts.append(self._comparison_fact(doc, sent, measured_ent, group, predicate, certainty, "comparison:group"))
         return facts
+
+    def _the_more_the_more(self, doc, sent, ents, cues, words, certainty) -> list[Fact]:
+        """'The larger the increase in Tregs, the slower the loss of function and rate of ALS
+        progression': a correlation between the two halves, its sign from their comparatives."""
+        first = sent.start
+        while first < sent.end and not words[first].isalnum():
+            first += 1
+        if first + 1 >= sent.end or words[first] != "the" or words[first + 1] not in self.cue_sign:
+            return []
+        second = next((i for i in range(first + 2, sent.end - 1)
+                       if words[i] == "," and words[i + 1] == "the" and words[i + 2] in self.cue_sign), None)
+        if second is None:
+            return []
+        sign_a, sign_b = self.cue_sign[words[first + 1]], self.cue_sign[words[second + 2]]
+        signs_a = [sign for i, sign in cues if first + 1 < i < second]  # "the larger the increase"
+        if signs_a.count("-") % 2:
+            sign_a = "+" if sign_a == "-" else "-"
+        subjects = [e for e in ents if first < e.start and e.end <= second][:1]
+        objects = [e for e in ents if e.start > second + 2 and e.label_ not in ("ORGANISM", "TRIAL")]
+        predicate = "positively_correlated_with" if sign_a == sign_b else "negatively_correlated_with"
+        return [self._comparison_fact(doc, sent, a, b, predicate, certainty, "comparison:the_more_the_more")
+                for a in subjects for b in objects]
 
     def _comparison_fact(self, doc, sent, subject, obj, predicate, certainty, extractor) -> Fact:
         return Fact(
