@@ -1,8 +1,9 @@
 """The registered spaCy components of the alsfacts pipeline, and what they share."""
 
-from spacy.attrs import ORTH, SENT_START, SPACY
+from spacy.attrs import LOWER, ORTH, SENT_START, SPACY
 
 _TEXT_KEY = "alsfacts.text"
+_LOWER_KEY = "alsfacts.lower_words"
 
 
 def doc_text(doc) -> str:
@@ -27,3 +28,14 @@ def sentence_spans(doc) -> list:
         starts = [0] + starts
     bounds = starts + [len(doc)]
     return [doc[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def lower_words(doc) -> list:
+    """Every token's lower-cased text, read once per Doc from its arrays (no Token objects)
+    and kept in `doc.user_data` (rebuilt if the Doc was retokenized since)."""
+    words = doc.user_data.get(_LOWER_KEY)
+    if words is None or len(words) != len(doc):
+        strings = doc.vocab.strings
+        words = [strings[key] for key in doc.to_array(LOWER).tolist()]
+        doc.user_data[_LOWER_KEY] = words
+    return words

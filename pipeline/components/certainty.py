@@ -15,6 +15,7 @@ component's tables.
 from __future__ import annotations
 
 import csv
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -23,8 +24,13 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
+from pipeline.components import doc_text, lower_words
+
 DATA_DIR = Path(__file__).with_name("data")
 CUE_TABLE = DATA_DIR / "certainty_cues.tsv"
+FOLDED_TEXT_KEY = "alsfacts.folded_text"  # doc.user_data: the doc's text lower-cased, see folded_text
+CASE_FOLD_CHARS = "\u0130\u0131\u017f\u212a"
+CASE_FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 CERTAINTIES = ("asserted", "hedged", "hypothetical")
 RANK = {name: i for i, name in enumerate(CERTAINTIES)}
 
@@ -61,49 +67,140 @@ def _token_spec(word: str) -> dict:
     return {"LOWER": word.lower()}
 
 
+def _required_word(sequence: list[str]) -> tuple[str, int] | None:
+    """The lower-cased text of the first literal token of a pattern sequence and its position
+    (None: all wildcards)."""
+    for i, word in enumerate(sequence):
+        if word not in WILDCARDS:
+            return (word[1:].lower() if word.startswith("=") and len(word) > 1 else word.lower()), i
+    return None
+
+
 class CueMatcher:
-    """Matches table patterns: literal ones with a `PhraseMatcher` on LOWER (indexed, fast),
-    the few with wildcards or exact-case tokens with a `Matcher`."""
+    """Matches table patterns: literal ones with a `PhraseMatcher` on LOWER (indexed, fast), the
+    few with wildcards or exact-case tokens with `Matcher`s. Those are grouped by a word each needs
+    (or, for `{AGE}`, a part of a word), and a group's Matcher runs only around tokens holding it."""
 
     def __init__(self, vocab: Vocab, patterns: list[str]):
         self.phrases = PhraseMatcher(vocab, attr="LOWER")
-        self.tokens = Matcher(vocab)
         self.vocab = vocab
-        # Text every wildcard pattern needs, so the (unindexed) Matcher runs only where one can match.
-        self.hints: set[str] = set()
-        self.always = False
+        self.by_word: dict[str, WildcardGroup] = {}
+        self.by_part: dict[str, WildcardGroup] = {}
+        self.anywhere = WildcardGroup(Matcher(vocab))  # patterns with nothing to look for
+        self.index_of: dict[int, int] = {}  # match id -> pattern index
         for i, pattern in enumerate(patterns):
             key = f"cue_{i}"
-            literal, special = [], []
+            self.index_of[vocab.strings.add(key)] = i
+            literal = []
             for seq in expand_cue_pattern(pattern):
-                is_literal = all(w not in WILDCARDS and not w.startswith("=") for w in seq)
-                (literal if is_literal else special).append(seq)
+                if all(w not in WILDCARDS and not w.startswith("=") for w in seq):
+                    literal.append(seq)
+                    continue
+                required = _required_word(seq)
+                if required is not None:
+                    self.by_word.setdefault(required[0], WildcardGroup(Matcher(vocab))).add(key, seq, required[1])
+                elif "{AGE}" in seq:
+                    self.by_part.setdefault("-old", WildcardGroup(Matcher(vocab))).add(key, seq, seq.index("{AGE}"))
+                else:
+                    self.anywhere.add(key, seq)
             if literal:
                 self.phrases.add(key, [Doc(vocab, words=[w.lower() for w in seq]) for seq in literal])
-            if special:
-                self.tokens.add(key, [[_token_spec(w) for w in seq] for seq in special])
-                for seq in special:
-                    hint = next((w.lstrip("=").lower() for w in seq if w not in WILDCARDS), None)
-                    if hint is None and "{AGE}" in seq:
-                        hint = "-old"
-                    if hint is None:
-                        self.always = True
-                    else:
-                        self.hints.add(hint)
+        # Whether the folded doc text (see `folded_text`) can rule a group out.
+        self.text_gate = all(hint.isascii() for hint in [*self.by_word, *self.by_part])
 
     def __call__(self, doclike) -> list[tuple[int, int, int]]:
         """(pattern index, start, end) for every match, offsets relative to `doclike`."""
+        if isinstance(doclike, Span):
+            shift = doclike.start
+            found = self.find(doclike.doc, doclike.start, doclike.end)
+        else:
+            shift = 0
+            found = self.find(doclike)
+        return [(index, start - shift, end - shift) for index, start, end in found]
+
+    def find(self, doc: Doc, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
+        """(pattern index, start, end) for every match inside doc[start:end], in doc offsets,
+        sorted by (start, end, index)."""
+        end = len(doc) if end is None else end
+        if end <= start:
+            return []
         found = set()
-        # The PhraseMatcher gives doc offsets for a Span, the Matcher span offsets.
-        shift = doclike.start if isinstance(doclike, Span) else 0
+        index_of = self.index_of
         if len(self.phrases):
-            for match_id, start, end in self.phrases(doclike):
-                found.add((int(self.vocab.strings[match_id][4:]), start - shift, end - shift))
-        text = doclike.text.lower()
-        if len(self.tokens) and (self.always or any(hint in text for hint in self.hints)):
-            for match_id, start, end in self.tokens(doclike):
-                found.add((int(self.vocab.strings[match_id][4:]), start, end))
+            # On a Span the PhraseMatcher gives doc offsets.
+            for match_id, s, e in self.phrases(doc[start:end] if start or end < len(doc) else doc):
+                found.add((index_of[match_id], s, e))
+        for matcher, a, b in self._windows(doc, start, end):
+            for match_id, s, e in matcher(doc[a:b]):  # the Matcher gives span offsets
+                found.add((index_of[match_id], a + s, a + e))
         return sorted(found, key=lambda m: (m[1], m[2], m[0]))
+
+    def _windows(self, doc: Doc, start: int, end: int) -> list[tuple[Matcher, int, int]]:
+        """(Matcher, first token, end token) for every token range a wildcard group must read:
+        around each token holding the group's word (a match holds one, at most `before` tokens
+        after its start and `after` tokens before its end)."""
+        windows = [(self.anywhere.matcher, start, end)] if len(self.anywhere.matcher) else []
+        words_needed, parts_needed = list(self.by_word), list(self.by_part)
+        if self.text_gate:
+            text = folded_text(doc)
+            words_needed = [word for word in words_needed if word in text]
+            parts_needed = [part for part in parts_needed if part in text]
+        if not words_needed and not parts_needed:
+            return windows
+        words = lower_words(doc)
+        targets = [(self.by_word[word], [word]) for word in words_needed]
+        if parts_needed:
+            vocabulary = set(words[start:end])
+            targets += [(self.by_part[part], [w for w in vocabulary if part in w]) for part in parts_needed]
+        for group, holders in targets:
+            positions = []
+            for word in holders:
+                i = start - 1
+                while True:
+                    try:
+                        i = words.index(word, i + 1, end)
+                    except ValueError:
+                        break
+                    positions.append(i)
+            ranges: list[list[int]] = []
+            for i in sorted(positions):
+                a, b = max(start, i - group.before), min(end, i + group.after + 1)
+                if ranges and a <= ranges[-1][1]:
+                    ranges[-1][1] = b
+                else:
+                    ranges.append([a, b])
+            windows.extend((group.matcher, a, b) for a, b in ranges)
+        return windows
+
+
+@dataclass
+class WildcardGroup:
+    """A Matcher for the wildcard patterns that share a required word, and how many tokens a
+    match reaches before and after that word."""
+    matcher: Matcher
+    before: int = 0
+    after: int = 0
+
+    def add(self, key: str, sequence: list[str], required: int = 0) -> None:
+        """Add a pattern whose required word is its token `required`."""
+        self.matcher.add(key, [[_token_spec(w) for w in sequence]])
+        self.before = max(self.before, required)
+        self.after = max(self.after, len(sequence) - required - 1)
+
+
+def folded_text(doc: Doc) -> str:
+    """The doc's text lower-cased character for character (same length, same offsets), once per
+    Doc (kept in `doc.user_data`). "İ", "ı", "ſ" and the Kelvin sign are folded to i, i, s, k
+    first, so an ASCII letter in it stands for exactly the characters `re.IGNORECASE` matches
+    to that letter: a case-insensitive ASCII literal can only match where the folded text holds
+    it. Every token's lower-cased text holds only ASCII pieces the folded text holds too."""
+    folded = doc.user_data.get(FOLDED_TEXT_KEY)
+    if folded is None:
+        text = doc_text(doc)
+        if any(char in text for char in CASE_FOLD_CHARS):
+            text = text.translate(CASE_FOLD)
+        folded = doc.user_data[FOLDED_TEXT_KEY] = text.lower()
+    return folded
 
 
 def read_table(path: Path) -> list[list[str]]:
@@ -136,40 +233,66 @@ def _matcher(vocab: Vocab) -> tuple[CueMatcher, list[Cue]]:
     return CueMatcher(vocab, [cue.pattern for cue in cues]), cues
 
 
-def certainty_cues(span: Span | Doc) -> list[Span]:
-    """Cue spans inside `span` (label_ = certainty, kb_id_ = scope), blockers removed."""
-    doc = span if isinstance(span, Doc) else span.doc
-    start = 0 if isinstance(span, Doc) else span.start
+CUES_KEY = "alsfacts.certainty_cues"  # doc.user_data: the doc's cue matches, found once
+
+
+def _doc_matches(doc: Doc) -> tuple[list[int], list[tuple[int, int, str, str]]]:
+    """Every cue match of the doc (start, end, certainty, scope), sorted by (start, end, pattern),
+    and their starts: one matcher pass per Doc, kept in `doc.user_data`."""
+    cached = doc.user_data.get(CUES_KEY)
+    if cached is not None and cached[0] == len(doc):
+        return cached[1], cached[2]
     matcher, cues = _matcher(doc.vocab)
-    found = []
-    for index, s, e in matcher(span):
-        cue = cues[index]
-        found.append(Span(doc, start + s, start + e, label=cue.certainty, kb_id=cue.scope))
-    blockers = [c for c in found if c.label_ == "asserted"]
-    kept = [c for c in found if c.label_ != "asserted"
-            and not any(b.start < c.end and c.start < b.end for b in blockers)]
+    matches = [(s, e, cues[index].certainty, cues[index].scope) for index, s, e in matcher.find(doc)]
+    starts = [m[0] for m in matches]
+    doc.user_data[CUES_KEY] = (len(doc), starts, matches)
+    return starts, matches
+
+
+def _cues_between(doc: Doc, start: int, end: int) -> list[tuple[int, int, str, str]]:
+    """The cues inside doc[start:end] as (start, end, certainty, scope): the matches lying wholly
+    inside (what matching the span alone finds), blockers removed, the longest where they overlap."""
+    starts, matches = _doc_matches(doc)
+    found = [m for m in matches[bisect_left(starts, start):bisect_left(starts, end)] if m[1] <= end]
+    if not found:
+        return found
+    blockers = [m for m in found if m[2] == "asserted"]
+    kept = [m for m in found if m[2] != "asserted"
+            and not any(b[0] < m[1] and m[0] < b[1] for b in blockers)]
     # Longest match wins where cues overlap.
-    kept.sort(key=lambda c: (c.start, -(c.end - c.start)))
-    result: list[Span] = []
+    kept.sort(key=lambda m: (m[0], m[0] - m[1]))
+    result: list[tuple[int, int, str, str]] = []
     for cue in kept:
-        if result and cue.start < result[-1].end:
+        if result and cue[0] < result[-1][1]:
             continue
         result.append(cue)
     return result
 
 
+def certainty_cues(span: Span | Doc) -> list[Span]:
+    """Cue spans inside `span` (label_ = certainty, kb_id_ = scope), blockers removed."""
+    doc, start, end = (span, 0, len(span)) if isinstance(span, Doc) else (span.doc, span.start, span.end)
+    return [Span(doc, s, e, label=certainty, kb_id=scope) for s, e, certainty, scope in _cues_between(doc, start, end)]
+
+
 def clause_ids(sent: Span) -> list[int]:
     """A clause number for every token of `sent` (0-based, relative to sent.start)."""
+    return clause_ids_of(lower_words(sent.doc)[sent.start:sent.end])
+
+
+def clause_ids_of(words: list[str]) -> list[int]:
+    """A clause number for every token, given the tokens' lower-cased texts (punctuation
+    has no case, so ";" ":" "," read the same as the tokens' texts)."""
     ids, current = [], 0
-    tokens = list(sent)
-    opens_with_subordinator = bool(tokens) and tokens[0].lower_ in SUBORDINATORS
+    opens_with_subordinator = bool(words) and words[0] in SUBORDINATORS
     first_comma_seen = False
-    for i, tok in enumerate(tokens):
+    last = len(words) - 1
+    for i, word in enumerate(words):
         ids.append(current)
-        if tok.text in {";", ":"}:
+        if word == ";" or word == ":":
             current += 1
-        elif tok.text == ",":
-            nxt = tokens[i + 1].lower_ if i + 1 < len(tokens) else ""
+        elif word == ",":
+            nxt = words[i + 1] if i < last else ""
             if nxt in CLAUSE_OPENERS or (opens_with_subordinator and not first_comma_seen):
                 current += 1
             first_comma_seen = True
@@ -190,15 +313,26 @@ def certainty_of(span: Span | Doc, around: Span | None = None) -> str:
     With `around` (e.g. a claim's trigger or its argument extent, inside `span`),
     only cues in the clauses `around` touches count, plus sentence-scope cues.
     """
-    cues = certainty_cues(span)
-    if around is not None and cues:
+    if isinstance(span, Doc):
+        cues = _cues_between(span, 0, len(span))
+    else:
+        doc, start, end = span.doc, span.start, span.end
+        cached = doc.user_data.get(CUES_KEY)
+        if cached is not None and cached[0] == len(doc):
+            starts = cached[1]  # most sentences hold no cue: answer them without the general path
+            if bisect_left(starts, start) == bisect_left(starts, end):
+                return "asserted"
+        cues = _cues_between(doc, start, end)
+    if not cues:
+        return "asserted"
+    if around is not None:
         sent = _sentence_of(around)
         ids = clause_ids(sent)
         wanted = {ids[i - sent.start] for i in range(around.start, around.end) if sent.start <= i < sent.end}
-        cues = [c for c in cues if c.kb_id_ == "sentence"
-                or (sent.start <= c.start < sent.end and ids[c.start - sent.start] in wanted)]
+        cues = [c for c in cues if c[3] == "sentence"
+                or (sent.start <= c[0] < sent.end and ids[c[0] - sent.start] in wanted)]
     best = "asserted"
     for cue in cues:
-        if RANK[cue.label_] > RANK[best]:
-            best = cue.label_
+        if RANK[cue[2]] > RANK[best]:
+            best = cue[2]
     return best

@@ -16,16 +16,14 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
-from pipeline.components import sentence_spans
+from pipeline.components import lower_words, sentence_spans
 from pipeline.components.certainty import certainty_of
 
 DATA = Path(__file__).with_name("data")
-_LOWER_KEY = "alsfacts.lower_words"
 
 NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
 MODALS = {"may", "might", "could"}
@@ -330,7 +328,7 @@ class ClaimExtractor:
         """'ALS samples exhibited TNF-α, IFN-γ …', '56.5% of genetic ALS patients showed IFN activation':
         what a patient group shows is higher in that group."""
         facts = []
-        words = _lower_words(doc)
+        words = lower_words(doc)
         verbs = [i for i in range(sent.start, sent.end) if words[i] in FINDING_VERBS]
         clause_starts = _clause_starts(sent) if verbs else []
         for i in verbs:
@@ -367,7 +365,7 @@ class ClaimExtractor:
         return doc[trig.start - 1].lower_ in BE_VERBS and after in ("in", "among")
 
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span]) -> list[Fact]:
-        words = _lower_words(doc)
+        words = lower_words(doc)
         cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end) if words[i] in self.cue_sign]
         if not cues:
             return []
@@ -459,18 +457,8 @@ def _unique(spans: list[Span]) -> list[Span]:
     return out
 
 
-def _lower_words(doc: Doc) -> list[str]:
-    """Every token's lower-cased text, read once per Doc from its arrays (no Token objects)."""
-    words = doc.user_data.get(_LOWER_KEY)
-    if words is None or len(words) != len(doc):
-        strings = doc.vocab.strings
-        words = [strings[key] for key in doc.to_array(LOWER).tolist()]
-        doc.user_data[_LOWER_KEY] = words
-    return words
-
-
 def _clause_starts(sent: Span) -> list[int]:
-    words = _lower_words(sent.doc)
+    words = lower_words(sent.doc)
     starts = [sent.start]
     depth = 0
     for i in range(sent.start, sent.end):

@@ -44,14 +44,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from spacy.attrs import LOWER, SENT_START
+from spacy.attrs import SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from pipeline.components import doc_text
-from pipeline.components.certainty import CueMatcher, clause_ids, read_table
+from pipeline.components import doc_text, lower_words
+from pipeline.components.certainty import CueMatcher, clause_ids_of, folded_text, read_table
 
 DATA_DIR = Path(__file__).with_name("data")
 CUE_TABLE = DATA_DIR / "context_cues.tsv"
@@ -72,6 +72,7 @@ NOT_MODIFIERS = STOP_WORDS | {
 }
 HEALTHY_WORDS = {"healthy", "control", "unaffected", "normal"}
 SUBTYPE_POPULATION = re.compile(r"^(sporadic|familial) (ALS|amyotrophic lateral sclerosis)$", re.I)
+SUBTYPE_MENTION = re.compile(r"\b(sporadic|familial) (ALS|amyotrophic lateral sclerosis)\b", re.I)
 WITH_STOP = STOP_WORDS | {"who", "were", "was", "showed", "had", "exhibited", "demonstrated", "treated", "receiving"}
 ANAPHORIC_STARTS = re.compile(r"^(the|this|that|these) (same )?(study|studies|research|researchers|team|authors|findings|work)\b", re.I)
 NCT = re.compile(r"^NCT\d{8}$")
@@ -117,7 +118,7 @@ def _matcher(vocab: Vocab) -> tuple[CueMatcher, list[ContextCue]]:
     return CueMatcher(vocab, [cue.pattern for cue in cues]), cues
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     start: int  # token index in the doc
     end: int
@@ -158,13 +159,15 @@ def parse_count(text: str) -> int | None:
     return WORD_NUMBERS.get(cleaned)
 
 
-def _phase(tokens: list) -> str | None:
-    for i, tok in enumerate(tokens[:-1]):
-        if tok.lower_ != "phase":
+def _phase(sent: Span, lower: list[str]) -> str | None:
+    """The trial phase named in `sent` ("phase 1/2", "Phase IIa"); `lower` holds the doc's lower-cased tokens."""
+    doc, end = sent.doc, sent.end
+    for i in range(sent.start, end - 1):
+        if lower[i] != "phase":
             continue
-        value = tokens[i + 1].text
-        if i + 3 < len(tokens) and tokens[i + 2].text == "/" and PHASE_VALUE.match(tokens[i + 3].text):
-            value = f"{value}/{tokens[i + 3].text}"
+        value = doc[i + 1].text
+        if i + 3 < end and lower[i + 2] == "/" and PHASE_VALUE.match(doc[i + 3].text):
+            value = f"{value}/{doc[i + 3].text}"
         match = PHASE_VALUE.match(value)
         if match:
             parts = []
@@ -207,55 +210,60 @@ class PersonMention:
     healthy: bool
 
 
-def person_mentions(sent: Span) -> list[PersonMention]:
-    """Noun phrases around person nouns: "three ALS patients", "people with ALS", "two healthy individuals"."""
+def person_mentions(sent: Span, lower: list[str] | None = None) -> list[PersonMention]:
+    """Noun phrases around person nouns: "three ALS patients", "people with ALS", "two healthy individuals".
+    `lower`: the doc's lower-cased tokens (punctuation reads the same lower-cased)."""
     doc = sent.doc
+    lower = lower_words(doc) if lower is None else lower
+    text = doc_text(doc)
     mentions = []
-    for tok in sent:
-        if tok.lower_ not in PERSON_NOUNS:
+    for i in range(sent.start, sent.end):
+        if lower[i] not in PERSON_NOUNS:
             continue
-        i = tok.i
         mod_start = _left_modifiers(doc, i, 3, sent.start)
         start, end = mod_start, i + 1
-        if mod_start == i and i + 1 < sent.end and doc[i + 1].lower_ in {"with", "having"}:
+        if mod_start == i and i + 1 < sent.end and lower[i + 1] in {"with", "having"}:
             end = _with_phrase_end(doc, i + 2, sent.end)
             if end == i + 2:
                 end = i + 1
-        prefix = doc[sent.start:mod_start]
-        healthy = any(t.lower_ in HEALTHY_WORDS for t in prefix[-2:]) or tok.lower_ in {"controls", "donors", "volunteers"}
+        healthy = any(lower[k] in HEALTHY_WORDS for k in range(max(sent.start, mod_start - 2), mod_start)) \
+            or lower[i] in {"controls", "donors", "volunteers"}
         count = None
         j = mod_start - 1
-        while j >= sent.start and doc[j].lower_ in HEALTHY_WORDS:
+        while j >= sent.start and lower[j] in HEALTHY_WORDS:
             j -= 1
         if j >= sent.start and doc[j].like_num:
             count = parse_count(doc[j].text)
-            if j - 1 >= sent.start and doc[j - 1].text in {"%", "·"}:
+            if j - 1 >= sent.start and lower[j - 1] in {"%", "·"}:
                 count = None
-        elif j - 2 >= sent.start and doc[j].lower_ in {"these", "the", "those"} and doc[j - 1].lower_ == "of" \
+        elif j - 2 >= sent.start and lower[j] in {"these", "the", "those"} and lower[j - 1] == "of" \
                 and doc[j - 2].like_num:
             count = parse_count(doc[j - 2].text)  # "18 of these patients"
-        if j + 1 < len(doc) and doc[j + 1].text == "%":
+        if j + 1 < len(doc) and lower[j + 1] == "%":
             count = None
-        text = doc[start:end].text if end > start + (0 if start < i else 0) else tok.text
-        mentions.append(PersonMention(start, end, i, text, count, healthy))
+        first, last = doc[start], doc[end - 1]
+        mentions.append(PersonMention(start, end, i, text[first.idx:last.idx + len(last)], count, healthy))
     return mentions
 
 
-def _population(mention: PersonMention, doc: Doc) -> str | None:
-    if mention.healthy or doc[mention.noun].lower_ not in POPULATION_NOUNS:
+def _population(mention: PersonMention, lower: list[str]) -> str | None:
+    if mention.healthy or lower[mention.noun] not in POPULATION_NOUNS:
         return None
     if mention.start == mention.noun and mention.end == mention.noun + 1:
         return None  # a bare "patients" names no population
     return mention.text
 
 
-def _sample_size(sent: Span, mentions: list[PersonMention], words: list[str]) -> int | None:
+def _sample_size(sent: Span, mentions: list[PersonMention], words: list[str], may_have_n: bool = True) -> int | None:
+    """The sample size: "n = 24", "n=24", or the count of the first person mention(s).
+    `may_have_n=False`: the text holds no "n=" (a cheap check on the text before the words)."""
     doc = sent.doc
-    has_n = "n" in words or any(w[:2] == "n=" for w in set(words))
-    for tok in (sent if has_n else ()):
-        if tok.lower_ == "n" and tok.i + 2 < sent.end and doc[tok.i + 1].text == "=" and doc[tok.i + 2].like_num:
-            return parse_count(doc[tok.i + 2].text)
-        m = re.match(r"^n=(\d+)$", tok.lower_)
+    has_n = "n" in words or (may_have_n and any(w[:2] == "n=" for w in set(words)))
+    for k, word in enumerate(words if has_n else ()):
+        i = sent.start + k
+        if word == "n" and i + 2 < sent.end and words[k + 1] == "=" and doc[i + 2].like_num:
+            return parse_count(doc[i + 2].text)
+        m = re.match(r"^n=(\d+)$", word)
         if m:
             return int(m.group(1))
     counted = [m for m in mentions if m.count]
@@ -316,11 +324,17 @@ class SentenceReading:
     person_population: bool = False  # the population is a person phrase, not a bare disease subtype
 
 
-def _clause_types(sent: Span, hits: list[Hit]) -> list[tuple[int, int, dict, int]]:
+# What a sentence without cues or reader words says (shared: readings are read, never changed).
+NOTHING_SAID = SentenceReading({}, [], frozenset(), frozenset(), Counter(), frozenset(), {})
+# Words that make `read_sentence` look closer (person nouns, "phase", "n", subgroup verbs).
+SUBGROUP_VERBS = frozenset({"treated", "receiving"})  # "six treated with tofersen"
+READER_WORDS = frozenset(PERSON_NOUNS | SUBGROUP_VERBS | {"phase", "n"})
+
+def _clause_types(sent: Span, hits: list[Hit], words: list[str]) -> list[tuple[int, int, dict, int]]:
     """Per clause with study-type cues: (first token, last token + 1, fields, weight)."""
     if not any(hit.cue.field in ("study_type", "species") for hit in hits):
         return []
-    ids = clause_ids(sent)
+    ids = clause_ids_of(words)
     per_clause: dict[int, list[Hit]] = {}
     for hit in hits:
         if hit.cue.field in ("study_type", "species"):
@@ -344,12 +358,14 @@ def read_sentence(sent: Span, doc_hits: list[Hit] | None = None, words: list[str
     """What one sentence itself says. `words` (the sentence's lower-cased tokens) lets cheap
     checks skip the token-level readers that cannot find anything."""
     doc = sent.doc
+    text = doc_text(doc)[sent.start_char:sent.end_char]
+    folded = folded_text(doc)[sent.start_char:sent.end_char]
     hits = _hits(sent, doc_hits)
+    lower = lower_words(doc)
     if words is None:
-        words = [t.lower_ for t in sent]
-    word_set = set(words)
+        words = lower[sent.start:sent.end]
     own: dict = {}
-    clauses = _clause_types(sent, hits)
+    clauses = _clause_types(sent, hits, words)
     if clauses:
         best = max(clauses, key=lambda c: (c[3], -c[0]))
         own.update(best[2])
@@ -360,27 +376,28 @@ def read_sentence(sent: Span, doc_hits: list[Hit] | None = None, words: list[str
             study_type = "animal_model" if hit.cue.field == "species" else hit.cue.value
             type_weights[study_type] += hit.cue.weight
             (strong if hit.cue.weight >= 2 else weak).add(study_type)
-    nct_tokens = sent if any(w.startswith("nct") for w in words) else ()
-    for tok in nct_tokens:
-        if NCT.match(tok.text):
-            own["trial_id"] = f"clinicaltrials:{tok.text}"
+    for k, word in enumerate(words if "NCT" in text else ()):
+        if word.startswith("nct") and NCT.match(doc[sent.start + k].text):
+            nct = doc[sent.start + k].text
+            own["trial_id"] = f"clinicaltrials:{nct}"
             own.setdefault("study_type", "clinical_trial")
             strong.add("clinical_trial")
             type_weights["clinical_trial"] += 2
             break
-    phase = _phase(list(sent)) if "phase" in word_set else None
+    phase = _phase(sent, lower) if "phase" in words else None
     if phase:
         own["trial_phase"] = phase
-    mentions = person_mentions(sent) if not PERSON_NOUNS.isdisjoint(word_set) else []
-    size = _sample_size(sent, mentions, words)
+    mentions = person_mentions(sent, lower) if not PERSON_NOUNS.isdisjoint(words) else []
+    size = _sample_size(sent, mentions, words, "n=" in folded)
     if size:
         own["sample_size"] = size
-    populations = [p for p in (_population(m, doc) for m in mentions) if p]
-    subtype = [m for m in re.finditer(r"\b(sporadic|familial) (ALS|amyotrophic lateral sclerosis)\b", sent.text, re.I)]
+    populations = [p for p in (_population(m, lower) for m in mentions) if p]
     if populations:
         own["population"] = populations[0]
-    elif subtype:
-        own["population"] = subtype[0].group(0)
+    elif "sporadic " in folded or "familial " in folded:
+        subtype = SUBTYPE_MENTION.search(text)
+        if subtype:
+            own["population"] = subtype.group(0)
     comparators = []
     for hit in hits:
         if hit.cue.field == "comparator":
@@ -399,21 +416,22 @@ def read_sentence(sent: Span, doc_hits: list[Hit] | None = None, words: list[str
     if comparators:
         own["comparator"] = min(comparators)[2]
     subgroups = {}
-    for tok in (sent if not {"treated", "receiving"}.isdisjoint(word_set) else ()):
-        if tok.like_num and tok.i + 2 < sent.end and doc[tok.i + 1].lower_ in {"treated", "receiving"}:
-            target = doc[tok.i + 2] if doc[tok.i + 2].lower_ != "with" else (doc[tok.i + 3] if tok.i + 3 < sent.end else None)
-            count = parse_count(tok.text)
+    for k in range(len(words) - 2 if not SUBGROUP_VERBS.isdisjoint(words) else 0):
+        following = words[k + 1]
+        if following in SUBGROUP_VERBS and doc[sent.start + k].like_num:
+            target = k + 2 if words[k + 2] != "with" else (k + 3 if k + 3 < len(words) else None)
+            count = parse_count(doc[sent.start + k].text)
             if target is not None and count:
-                subgroups[target.lower_] = count
-        elif tok.like_num and tok.i + 2 < sent.end and doc[tok.i + 1].lower_ == "with" and subgroups:
-            count = parse_count(tok.text)
+                subgroups[words[target]] = count
+        elif following == "with" and subgroups and doc[sent.start + k].like_num:
+            count = parse_count(doc[sent.start + k].text)
             if count:
-                subgroups[doc[tok.i + 2].lower_] = count  # "... and 15 with nusinersen"
+                subgroups[words[k + 2]] = count  # "... and 15 with nusinersen"
     design = {hit.cue.value for hit in hits if hit.cue.field == "design"}
     clause_spans = [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), fields) for s, e, fields, _ in clauses]
     population_at = None
     if populations:
-        first = next(m for m in mentions if _population(m, doc) == populations[0])
+        first = next(m for m in mentions if _population(m, lower) == populations[0])
         population_at = (doc[first.start].idx, doc[first.end - 1].idx + len(doc[first.end - 1]))
     other_studies = any(hit.cue.field == "other_studies" for hit in hits)
     if other_studies and "cited_source" not in own:
@@ -425,9 +443,9 @@ def read_sentence(sent: Span, doc_hits: list[Hit] | None = None, words: list[str
 
 # ----------------------------------------------------------------------------- the document
 
-def _is_heading(sent: Span) -> bool:
-    text = sent.text.strip()
-    return bool(text) and text[-1] not in ".!?:;)\"”" and len(sent) <= HEADING_MAX_TOKENS and "\n" in sent.text
+def _is_heading(sent: Span, sent_text: str) -> bool:
+    text = sent_text.strip()
+    return bool(text) and text[-1] not in ".!?:;)\"”" and len(sent) <= HEADING_MAX_TOKENS and "\n" in sent_text
 
 
 def _title_sentence(doc: Doc, sents: list[Span]) -> Span | None:
@@ -456,12 +474,31 @@ def _document_type(readings: list[SentenceReading], title_reading: SentenceReadi
     return best, mixed
 
 
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches in a str pattern
+
+
+def _names_word(doc: Doc, words: tuple[str, ...]) -> bool:
+    """Whether the text holds one of `words` (lower-case ASCII) as a whole word in any case: what
+    `re.search(r"\b(word|...)\b", text, re.I)` finds, read from the folded text with str.find
+    (a case-insensitive regex over a whole document is slow)."""
+    text, folded = doc_text(doc), folded_text(doc)
+    for word in words:
+        at = folded.find(word)
+        while at != -1:
+            end = at + len(word)
+            if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
+                return True
+            at = folded.find(word, at + 1)
+    return False
+
+
 def _document_kind(doc: Doc, readings: list[SentenceReading], doc_type: str | None) -> str:
     if doc_type == "review":
         return "review"
-    first_person = re.search(r"\b(we|our)\b", doc_text(doc), re.I)
-    if not first_person and (any("cited_source" in r.own for r in readings) or re.search(
-            r"\b(researchers|scientists|the team)\b", doc_text(doc), re.I)):
+    first_person = _names_word(doc, ("we", "our"))
+    if not first_person and (any("cited_source" in r.own for r in readings) or
+                             _names_word(doc, ("researchers", "scientists", "the team"))):
         return "report"
     return "primary"
 
@@ -470,11 +507,28 @@ def _sentences(doc: Doc) -> list[Span]:
     """The doc's sentences, read from the SENT_START array (cheaper than `doc.sents`)."""
     if not len(doc):
         return []
+    if "sents" not in doc.user_hooks and doc.has_annotation("SENT_START"):
+        return list(doc.sents)  # the same boundaries, read in Cython
     starts = np.flatnonzero(doc.to_array(SENT_START) == 1).tolist()
     if not starts or starts[0] != 0:
         starts = [0] + starts
     bounds = starts + [len(doc)]
     return [doc[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _sentences_to_read(doc: Doc, sents: list[Span], hits: list[list[Hit]]) -> list[bool]:
+    """Which sentences can say anything: those with cue matches, a word a token-level reader
+    looks for, or a piece of text a text-level reader looks for. `read_sentence` finds nothing
+    in the others."""
+    lowers = lower_words(doc)
+    needed = [bool(h) or not READER_WORDS.isdisjoint(lowers[s.start:s.end]) for s, h in zip(sents, hits)]
+    text, folded = doc_text(doc), folded_text(doc)
+    checks = [(text, "NCT")] if "NCT" in text else []
+    checks += [(folded, piece) for piece in ("n=", "sporadic ", "familial ") if piece in folded]
+    for k, sent in enumerate(sents if checks else ()):
+        if not needed[k]:
+            needed[k] = any(piece in source[sent.start_char:sent.end_char] for source, piece in checks)
+    return needed
 
 
 def analyse(doc: Doc) -> Doc:
@@ -484,9 +538,10 @@ def analyse(doc: Doc) -> Doc:
     sentence_starts = [s.start for s in sents]
     for hit in hits:
         by_sentence[bisect_right(sentence_starts, hit.start) - 1].append(hit)
-    strings = doc.vocab.strings
-    lowers = [strings[key] for key in doc.to_array(LOWER).tolist()]  # without making a Token per word
-    readings = [read_sentence(s, h, lowers[s.start:s.end]) for s, h in zip(sents, by_sentence)]
+    lowers = lower_words(doc)  # without making a Token per word
+    text = doc_text(doc)
+    readings = [read_sentence(s, h, lowers[s.start:s.end]) if needed else NOTHING_SAID
+                for s, h, needed in zip(sents, by_sentence, _sentences_to_read(doc, sents, by_sentence))]
     title = _title_sentence(doc, sents)
     title_reading = readings[0] if title is not None else None
     doc_type, mixed = _document_type(readings, title_reading)
@@ -511,6 +566,7 @@ def analyse(doc: Doc) -> Doc:
     previous_source = None
     design_seen = False
     for index, (sent, reading) in enumerate(zip(sents, readings)):
+        sent_text = text[sent.start_char:sent.end_char]
         own = dict(reading.own)
         is_title = title is not None and index == 0
         if reading.subgroups:
@@ -527,10 +583,10 @@ def analyse(doc: Doc) -> Doc:
                 if own["population"].lower().startswith(f"{key}-") or own["population"].lower().startswith(f"{key} "):
                     own.setdefault("sample_size", count)
         sentence_context[sent.start_char] = own
-        clauses[sent.start_char] = {"typed": reading.clauses, "population_at": reading.population_at}
+        clauses[sent.start_char] = {"typed": list(reading.clauses), "population_at": reading.population_at}
 
         inherited: dict = {}
-        if _is_heading(sent) and not is_title:
+        if _is_heading(sent, sent_text) and not is_title:
             running, trial = {}, {}
         if kind == "review":
             inherited["study_type"] = "review"
@@ -552,7 +608,7 @@ def analyse(doc: Doc) -> Doc:
                 inherited.update(trial)
         else:  # a report on other studies
             inherited.update(trial)
-            if previous_source and ANAPHORIC_STARTS.match(sent.text.strip()):
+            if previous_source and ANAPHORIC_STARTS.match(sent_text.strip()):
                 inherited["cited_source"] = previous_source
         scope[sent.start_char] = {k: v for k, v in inherited.items() if v is not None}
 
@@ -569,7 +625,7 @@ def analyse(doc: Doc) -> Doc:
             # A registered trial's id, phase and size hold for the rest of its section.
             trial = {"trial_id": own["trial_id"], "study_type": "clinical_trial"}
             trial.update({k: own[k] for k in ("trial_phase", "sample_size") if own.get(k)})
-        is_subgroup = any(own.get("population", "").lower().startswith(f"{key}-") for key in subgroups)
+        is_subgroup = bool(subgroups) and any(own.get("population", "").lower().startswith(f"{key}-") for key in subgroups)
         if kind == "primary" and not population and own.get("population") and not is_subgroup and \
                 (running or reading.design):
             population = {"population": own["population"]}
