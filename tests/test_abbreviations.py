@@ -2,10 +2,8 @@
 from pathlib import Path
 
 import pytest
-import spacy
-from scispacy.custom_tokenizer import combined_rule_tokenizer
 
-import pipeline.components.abbreviations  # noqa: F401  (registers the factory)
+from pipeline.nlp import make_base_nlp
 from pipeline.components.abbreviations import letters_spelled
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,10 +12,10 @@ SEED = ROOT / "corpora" / "als_news_tregs.txt"
 
 @pytest.fixture(scope="module")
 def nlp():
-    nlp = spacy.blank("en")
-    nlp.tokenizer = combined_rule_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("alsfacts_abbreviations")
+    """The base pipeline (scispaCy tokenizer, sentence segmenter) with the components under test."""
+    nlp = make_base_nlp()
+    for name in ("alsfacts_abbreviations",):
+        nlp.add_pipe(name)
     return nlp
 
 

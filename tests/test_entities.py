@@ -4,11 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-import spacy
-from scispacy.custom_tokenizer import combined_rule_tokenizer
 
-import pipeline.components.abbreviations  # noqa: F401  (registers the factory)
-import pipeline.components.entities  # noqa: F401
+from pipeline.nlp import make_base_nlp
 from pipeline.components.linking import get_tfidf_linker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,11 +26,10 @@ def dev_text(doc_id):
 
 @pytest.fixture(scope="module")
 def nlp():
-    nlp = spacy.blank("en")
-    nlp.tokenizer = combined_rule_tokenizer(nlp)
-    nlp.add_pipe("sentencizer")
-    nlp.add_pipe("alsfacts_abbreviations")
-    nlp.add_pipe("alsfacts_entities")
+    """The base pipeline (scispaCy tokenizer, sentence segmenter) with the components under test."""
+    nlp = make_base_nlp()
+    for name in ("alsfacts_abbreviations", "alsfacts_entities",):
+        nlp.add_pipe(name)
     return nlp
 
 
