@@ -1,8 +1,9 @@
 """`alsfacts_abbreviations`: abbreviation definitions (Schwartz & Hearst) with long forms repaired.
 
-The Schwartz–Hearst step is scispaCy's AbbreviationDetector (`find_abbreviation`,
-`short_form_filter`, the same candidate windows), run only on the parenthesised
-candidates of a Doc read as arrays, so documents without "(" cost almost nothing.
+The Schwartz–Hearst step is scispaCy's own (`scispacy.abbreviation.filter_matches`, which
+applies `short_form_filter`, and `find_abbreviation`), fed the same "( … )" candidates its
+AbbreviationDetector's Matcher finds, but located from the bracket positions of the Doc's
+arrays, so documents without "(" cost almost nothing.
 The detector returns e.g. "therapy using regulatory T-cells" for "Tregs" and misses
 "regulatory T cells (Tregs)" where the short form's first letter is not a word start of
 the long form. This component
@@ -23,6 +24,8 @@ import numpy
 from spacy.attrs import IDX, IS_PUNCT, IS_STOP, ORTH, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from scispacy.abbreviation import filter_matches, find_abbreviation
 
 from pipeline.components.linking import lookup
 
@@ -49,40 +52,12 @@ def letters_spelled(short: str, words: list) -> bool:
     return True
 
 
-def find_abbreviation(long_words: list, long_widths: list, short_words: list):
-    """Schwartz & Hearst, as scispaCy implements it: the index (into long_words) where the
-    long form starts, or None. long_widths: each word's length with its trailing space."""
-    long_form = " ".join(long_words)
-    short_form = " ".join(short_words)
-    long_index = len(long_form) - 1
-    short_index = len(short_form) - 1
-    while short_index >= 0:
-        current = short_form[short_index].lower()
-        if not current.isalnum():
-            short_index -= 1
-            continue
-        while (long_index >= 0 and long_form[long_index].lower() != current) or \
-                (short_index == 0 and long_index > 0 and long_form[long_index - 1].isalnum()):
-            long_index -= 1
-        if long_index < 0:
-            return None
-        long_index -= 1
-        short_index -= 1
-    long_index += 1
-    total = 0
-    for i, width in enumerate(long_widths):
-        total += width
-        if total > long_index:
-            return i
-    return None
-
-
-def short_form_ok(words: list) -> bool:
-    """scispaCy's short_form_filter on the words of a candidate short form."""
-    if not all(2 <= len(w) < 10 for w in words):
+def _may_be_short_form(words: list) -> bool:
+    """scispaCy's `short_form_filter`, on plain strings (the candidate's token texts)."""
+    if not words or not all(2 <= len(w) < 10 for w in words):
         return False
-    text = " ".join(words)
-    return sum(c.isalpha() for c in text) / len(text) >= 0.5 and text[0].isalpha()
+    text = "".join(words)  # without spaces: never stricter than the filter on the span's text
+    return text[0].isalpha() and sum(c.isalpha() for c in text) / len(text) >= 0.5
 
 
 class DocArrays:
@@ -106,12 +81,6 @@ class DocArrays:
         if t is None:
             t = self._texts[i] = self._strings[self._orth_list[i]]
         return t
-
-    def width(self, i: int) -> int:
-        """Length of token i with its trailing whitespace."""
-        if i + 1 < self.n:
-            return self.idx[i + 1] - self.idx[i]
-        return len(self.text(i)) + (1 if self.doc[i].whitespace_ else 0)
 
     def span_text(self, start: int, end: int) -> str:
         parts = []
@@ -169,65 +138,37 @@ class AlsAbbreviations:
 
     # ------------------------------------------------------------ Schwartz & Hearst
     @staticmethod
-    def _candidates(arrays: DocArrays, opens: list, closes: list):
-        """(long start, long end, short start, short end) windows, as scispaCy's
-        filter_matches builds them from every "( ... )" with at most 8 tokens inside."""
+    def _parenthesis_matches(arrays: DocArrays, opens: list, closes: list) -> list:
+        """What scispaCy's "(" … ")" Matcher gives its detector (brackets stripped),
+        found from the bracket positions instead of a Matcher pass over every token, less
+        the candidates whose short form `short_form_filter` would refuse anyway."""
+        matches = []
         for a in opens:
-            if a == 0:
-                continue
             for b in closes:
-                if b <= a + 1:
-                    continue
-                inside = b - a - 1
-                if inside > MAX_INSIDE:
-                    break
-                start, end = a + 1, b
-                if inside > 3:  # "SHORT (long form)"
-                    if not AlsAbbreviations._balanced(arrays, start, end):
-                        continue
-                    yield start, end, start - 2, start - 1
-                else:
-                    length = sum(len(arrays.text(k)) for k in range(start, end))
-                    max_words = min(length + 5, length * 2)
-                    yield max(start - max_words - 1, 0), start - 1, start, end
-
-    @staticmethod
-    def _balanced(arrays: DocArrays, start: int, end: int) -> bool:
-        depth = 0
-        for k in range(start, end):
-            t = arrays.text(k)
-            if t == "(":
-                depth += 1
-            elif t == ")":
-                if depth == 0:
-                    return False
-                depth -= 1
-        return depth == 0
+                if b > a + 1:
+                    if b - a - 1 > MAX_INSIDE:
+                        break
+                    short = range(a - 1, a) if b - a - 1 > 3 else range(a + 1, b)
+                    if short.start >= 0 and _may_be_short_form([arrays.text(k) for k in short]):
+                        matches.append((0, a + 1, b))
+        return matches
 
     def _detected(self, arrays: DocArrays, opens: list, closes: list) -> dict:
-        """short text -> (long start, long end), long forms trimmed by best_long_form."""
+        """short text -> (long start, long end): scispaCy's `filter_matches` and
+        `find_abbreviation` (Schwartz & Hearst), then long forms trimmed by best_long_form."""
         pairs = {}
         seen_long = set()
-        for ls, le, ss, se in self._candidates(arrays, opens, closes):
-            if ss < 0 or le <= ls:
+        doc = arrays.doc
+        for long_candidate, short_candidate in filter_matches(self._parenthesis_matches(arrays, opens, closes), doc):
+            short, long = find_abbreviation(long_candidate, short_candidate)
+            if long is None or not len(long):
                 continue
-            short_words = [arrays.text(k) for k in range(ss, se)]
-            if not short_form_ok(short_words):
-                continue
-            short = arrays.span_text(ss, se)
-            if short in pairs:
-                continue
-            k = find_abbreviation([arrays.text(j) for j in range(ls, le)],
-                                  [arrays.width(j) for j in range(ls, le)], short_words)
-            if k is None:
-                continue
-            long_start = ls + k
-            long_text = arrays.span_text(long_start, le)
-            if long_text in seen_long:
+            short_text, long_text = short.text, long.text
+            if short_text in pairs or long_text in seen_long:
                 continue
             seen_long.add(long_text)
-            fixed = best_long_form(short, arrays, long_start, le)
-            pairs[short] = (fixed if fixed is not None else long_start, le)
+            fixed = best_long_form(short_text, arrays, long.start, long.end)
+            pairs[short_text] = (fixed if fixed is not None else long.start, long.end)
         return pairs
 
     def _missed_definitions(self, arrays: DocArrays, opens: list, known: dict) -> dict:
