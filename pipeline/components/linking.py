@@ -7,15 +7,17 @@ flags of `alsfacts_entities`) is computed once per vocabulary entry and cached. 
 candidate is extended piece by piece only while the KB's prefix set says some term can
 still continue it (see pipeline.kb).
 
-`TfidfLinker` links free mention strings to the nearest KB alias: TF-IDF char 3-gram
-vectors (the vectorizer's vocabulary and idf ship in linker.npz) searched in an nmslib
-HNSW graph, EntityLinker-style thresholding on cosine similarity; results are cached per
-mention text.
+`TfidfLinker` links free mention strings with scispaCy's linker classes over the shipped KB:
+a `CandidateGenerator` (TF-IDF char 3-gram vectors, whose vocabulary and idf ship in
+linker.npz, searched in an nmslib HNSW graph) over a `KnowledgeBase` view of the KB, and
+EntityLinker's rule (the best candidate at or above a similarity threshold); results are
+cached per mention text.
 """
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy
@@ -253,70 +255,118 @@ def tfidf_rows(counts, idf):
     return m
 
 
+class TrigramTfidf:
+    """The vectorizer scispaCy's CandidateGenerator calls (`transform`): char 3-gram tf-idf,
+    L2-normalised, exactly as scripts/build_kb.py built the index vectors (scikit-learn's
+    `char_wb` analyzer, re-implemented on plain dicts because mention batches are tiny)."""
+
+    def __init__(self, column: dict, idf: numpy.ndarray):
+        self.column = column
+        self.idf = idf.astype(numpy.float64).tolist()
+
+    def transform(self, texts: list):
+        from scipy.sparse import csr_matrix
+
+        idf = self.idf
+        indptr, indices, data = [0], [], []
+        for row in trigram_rows(texts, self.column):
+            cols = sorted(row)
+            vals = [row[c] * idf[c] for c in cols]
+            norm = sum(v * v for v in vals) ** 0.5 or 1.0
+            indices.extend(cols)
+            data.extend(v / norm for v in vals)
+            indptr.append(len(indices))
+        return csr_matrix((numpy.array(data, dtype=numpy.float32), numpy.array(indices, dtype=numpy.int32),
+                           numpy.array(indptr, dtype=numpy.int32)), shape=(len(texts), len(self.column)))
+
+
+class _AliasConcepts(Mapping):
+    """alias (its row in the index) -> concept ids, read from the shipped arrays on demand."""
+
+    def __init__(self, kb, concept_indptr: list, concepts: list):
+        self.kb, self.indptr, self.concepts = kb, concept_indptr, concepts
+
+    def __getitem__(self, alias: int) -> set:
+        ids = self.kb.concept_ids
+        return {ids[ci] for ci in self.concepts[self.indptr[alias]:self.indptr[alias + 1]]}
+
+    def __iter__(self):
+        return iter(range(len(self.indptr) - 1))
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+
+class _ConceptEntities(Mapping):
+    """concept id -> scispaCy `Entity`, made on demand from the shipped KB."""
+
+    def __init__(self, kb):
+        self.kb = kb
+
+    def __getitem__(self, concept_id: str):
+        from scispacy.linking_utils import Entity
+
+        cid, typ, name = self.kb.concept(self.kb.index_of[concept_id])
+        return Entity(cid, name, [], [typ], None)
+
+    def __iter__(self):
+        return iter(self.kb.concept_ids)
+
+    def __len__(self) -> int:
+        return len(self.kb.concept_ids)
+
+
+def shipped_knowledge_base(kb, concept_indptr: list, concepts: list):
+    """scispaCy's `KnowledgeBase` over the shipped KB. Its two views (`alias_to_cuis`,
+    `cui_to_entity`) are lazy mappings, so nothing is copied at start-up."""
+    from scispacy.linking_utils import KnowledgeBase
+
+    class ShippedKnowledgeBase(KnowledgeBase):
+        def __init__(self):  # the base class reads a JSON file; ours is already loaded
+            self.alias_to_cuis = _AliasConcepts(kb, concept_indptr, concepts)
+            self.cui_to_entity = _ConceptEntities(kb)
+
+    return ShippedKnowledgeBase()
+
+
 class TfidfLinker:
-    """Nearest KB aliases of free mention strings; returns the best concept above
-    `threshold` (cosine similarity), EntityLinker-style."""
+    """Links free mention strings with scispaCy's `CandidateGenerator` (TF-IDF char 3-grams,
+    nmslib HNSW index, over a scispaCy `KnowledgeBase` of the shipped KB) and the
+    `EntityLinker` rule: the best candidate whose similarity reaches `threshold`."""
 
     def __init__(self, threshold: float = 0.82, k: int = 10, ef_search: int = 50):
         logging.getLogger("nmslib").setLevel(logging.WARNING)  # its index logs every factory at INFO
         import nmslib
         from scipy.sparse import csr_matrix
+        from scispacy.candidate_generation import CandidateGenerator
 
         self.threshold = threshold
         self.k = k
         self.kb = load_kb()
         data = numpy.load(LINKER_FILE)
         vocab = data["vocab"].tolist()
-        self.column = {g: i for i, g in enumerate(vocab)}
-        self.idf = data["idf"]
-        self.idf_list = self.idf.astype(numpy.float64).tolist()
+        column = {g: i for i, g in enumerate(vocab)}
+        idf = data["idf"]
         indptr = data["indptr"]
         counts = csr_matrix((data["counts"].astype(numpy.float32), data["indices"].astype(numpy.int32), indptr),
                             shape=(len(indptr) - 1, len(vocab)))
-        self.index = nmslib.init(method="hnsw", space="cosinesimil_sparse",
-                                 data_type=nmslib.DataType.SPARSE_VECTOR)
-        self.index.addDataPointBatch(tfidf_rows(counts, self.idf))
-        self.index.loadIndex(str(ANN_INDEX_FILE), load_data=False)
-        self.index.setQueryTimeParams({"efSearch": ef_search})
-        self.concept_indptr = data["concept_indptr"].tolist()
-        self.concepts = data["concepts"].tolist()
-        self.cache: dict = {}  # lower-cased mention -> [(concept index, similarity)], best first
+        index = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
+        index.addDataPointBatch(tfidf_rows(counts, idf))
+        index.loadIndex(str(ANN_INDEX_FILE), load_data=False)
+        index.setQueryTimeParams({"efSearch": ef_search})
+        concept_indptr = data["concept_indptr"].tolist()
+        self.generator = CandidateGenerator(
+            ann_index=index, tfidf_vectorizer=TrigramTfidf(column, idf),
+            ann_concept_aliases_list=range(len(concept_indptr) - 1),
+            kb=shipped_knowledge_base(self.kb, concept_indptr, data["concepts"].tolist()),
+        )
+        self.cache: dict = {}  # lower-cased mention -> [(concept id, similarity)], best first
 
-    def _vectors(self, rows: list):
-        """L2-normalised tf-idf CSR rows for trigram count dicts (a few rows: plain Python)."""
-        from scipy.sparse import csr_matrix
-
-        idf = self.idf_list
-        indptr, indices, data = [0], [], []
-        for row in rows:
-            cols = sorted(row)
-            vals = [row[c] * idf[c] for c in cols]
-            norm = sum(v * v for v in vals) ** 0.5
-            indices.extend(cols)
-            data.extend(v / norm for v in vals)
-            indptr.append(len(indices))
-        return csr_matrix((numpy.array(data, dtype=numpy.float32), numpy.array(indices, dtype=numpy.int32),
-                           numpy.array(indptr, dtype=numpy.int32)), shape=(len(rows), len(self.column)))
-
-    def _neighbours(self, texts: list) -> None:
-        counts = trigram_rows(texts, self.column)
-        rows = [i for i, row in enumerate(counts) if row]
-        for text in texts:
-            self.cache[text] = []
-        if not rows:
-            return
-        results = self.index.knnQueryBatch(self._vectors([counts[r] for r in rows]), k=self.k, num_threads=1)
-        ip, cs = self.concept_indptr, self.concepts
-        for r, (ids, dists) in zip(rows, results):
-            best: dict = {}
-            for alias, dist in zip(ids.tolist(), dists.tolist()):
-                sim = 1.0 - dist
-                if sim < self.threshold:
-                    continue
-                for ci in cs[ip[alias]:ip[alias + 1]]:
-                    if sim > best.get(ci, -1.0):
-                        best[ci] = sim
-            self.cache[texts[r]] = sorted(best.items(), key=lambda x: -x[1])
+    def _candidates(self, texts: list) -> None:
+        for text, candidates in zip(texts, self.generator(texts, self.k)):
+            scored = ((c.concept_id, max(c.similarities)) for c in candidates)
+            self.cache[text] = sorted(((cid, sim) for cid, sim in scored if sim >= self.threshold),
+                                      key=lambda x: (-x[1], x[0]))
 
     def link(self, mentions: list, allowed_types=None) -> list:
         """For each mention text: (concept id, type, name, similarity) or None."""
@@ -325,13 +375,13 @@ class TfidfLinker:
         lowered = [m.lower() for m in mentions]
         todo = sorted({m for m in lowered if m not in self.cache})
         if todo:
-            self._neighbours(todo)
+            self._candidates(todo)
         kb = self.kb
         out = []
         for m in lowered:
             hit = None
-            for ci, sim in self.cache[m]:
-                cid, typ, name = kb.concept(ci)
+            for cid, sim in self.cache[m]:
+                _, typ, name = kb.concept(kb.index_of[cid])
                 if allowed_types and typ not in allowed_types:
                     continue
                 hit = ("" if cid.startswith("ALSFACTS:") else cid, typ, name, float(sim))
