@@ -165,3 +165,29 @@ def test_every_fact_argument_is_inside_its_sentence(seed_text):
 def test_the_more_the_more_correlation(seed_facts):
     # "The larger the increase in Tregs, the slower the loss of function and rate of ALS progression."
     assert _has(seed_facts, "Tregs", "negatively_correlated_with", "ALS progression", strength="correlational")
+
+
+ABSTRACTS = ROOT.parent / "shared" / "data" / "als_corpus" / "abstracts.jsonl"
+
+
+def _corpus_sentence(start: str) -> str:
+    if not ABSTRACTS.exists():
+        pytest.skip("../shared/data/als_corpus is not beside the repository")
+    for line in ABSTRACTS.open(encoding="utf-8"):
+        record = json.loads(line)
+        text = (record.get("title") or "") + "\n\n" + record["text"]
+        if start in text:
+            return _sentence(text, start)
+    raise AssertionError(f"no abstract has {start!r}")
+
+
+def test_a_link_to_a_comparative_is_a_signed_correlation():
+    facts = _facts(_corpus_sentence("Short-term statin use was associated with increased ALS risk"))[1]
+    assert _has(facts, "statin", "positively_correlated_with", "ALS", strength="correlational")
+    assert not any(f[1] == "causes" for f in facts)  # "increased" is read as the link's sign, not a verb
+
+
+def test_exposures_associated_with_shorter_survival():
+    facts = _facts(_corpus_sentence("Single-pollutant Cox models showed that exposure to"))[1]
+    negative = [f for f in facts if f[1] == "negatively_correlated_with"]
+    assert negative and all(f[2] == "survival" for f in negative)

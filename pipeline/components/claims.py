@@ -143,7 +143,7 @@ class ClaimExtractor:
                 ents_by_sentence.setdefault(starts[bisect_right(starts, ent.start) - 1], []).append(ent)
             triggers_by_sentence = self._triggers(doc, doc_ents, starts)
             for sent in sentences:
-                ents = _without_repeated_short_forms(doc, ents_by_sentence.get(sent.start, []))
+                ents = _arguments_of(doc, ents_by_sentence.get(sent.start, []))
                 if len(ents) < 2 and not (ents and any(t.kind == "safety" for t in triggers_by_sentence.get(sent.start, []))):
                     continue
                 for fact in self._sentence_facts(doc, sent, ents, triggers_by_sentence.get(sent.start, [])):
@@ -179,7 +179,10 @@ class ClaimExtractor:
         certainty = _certainty(sent)
         clause_starts = _clause_starts(sent)
         facts: list[Fact] = []
-        comparisons = self._comparisons(doc, sent, ents)
+        signed_links = self._signed_links(doc, triggers)
+        consumed = {cue for cue, _ in signed_links.values()}
+        triggers = [t for t in triggers if t.start not in consumed]
+        comparisons = self._comparisons(doc, sent, ents, skip=consumed)
         facts.extend(comparisons)
         compared = {(f.subject.start, f.object.start) for f in comparisons}
         facts.extend(self._treatments_for(doc, sent, ents, certainty))
@@ -203,7 +206,11 @@ class ClaimExtractor:
                 if subject.start == obj.start or (subject.start, obj.start) in compared \
                         or _argument_key(subject) == _argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
-                facts.append(self._fact(doc, sent, trig, subject, obj, certainty, confidence))
+                fact = self._fact(doc, sent, trig, subject, obj, certainty, confidence)
+                if trig.start in signed_links:
+                    fact.predicate = _signed_correlation(doc, subject, signed_links[trig.start][1], self.cue_sign)
+                    fact.strength = "correlational"
+                facts.append(fact)
             passive = trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with")
             if subjects and not passive and trig.kind != "link" and pairing == "product":
                 state.previous = _unique(subjects)
@@ -364,9 +371,27 @@ class ClaimExtractor:
         after = doc[trig.end].lower_ if trig.end < len(doc) else ""
         return doc[trig.start - 1].lower_ in BE_VERBS and after in ("in", "among")
 
-    def _comparisons(self, doc: Doc, sent: Span, ents: list[Span]) -> list[Fact]:
+    def _signed_links(self, doc: Doc, triggers: list[Trigger]) -> dict[int, tuple[int, str]]:
+        """'associated with shorter survival', 'linked to increased risk': a link followed by a
+        comparative is a signed correlation. Trigger start -> (comparative's index, its sign)."""
         words = lower_words(doc)
-        cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end) if words[i] in self.cue_sign]
+        signed = {}
+        for trig in triggers:
+            if trig.kind != "link" or trig.predicate not in ("associated_with", "positively_correlated_with"):
+                continue
+            i = trig.end
+            while i < len(words) and words[i] in ("a", "an", "the", "significantly", "much"):
+                i += 1
+            if i < len(words) and words[i] in self.cue_sign:
+                signed[trig.start] = (i, self.cue_sign[words[i]])
+        return signed
+
+    def _comparisons(self, doc: Doc, sent: Span, ents: list[Span], skip: set = frozenset()) -> list[Fact]:
+        words = lower_words(doc)
+        cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end)
+                if words[i] in self.cue_sign and i not in skip]
+        if skip:  # a signed link reads the comparatives of its sentence itself
+            return []
         if not cues:
             return []
         certainty = _certainty(sent)
@@ -433,8 +458,16 @@ class ClaimExtractor:
 
 # ---- helpers over tokens and spans -----------------------------------------
 
+def _arguments_of(doc: Doc, ents: list[Span]) -> list[Span]:
+    """The mentions that can be a claim's arguments: not a bracketed short form repeating the
+    mention before it ("amyotrophic lateral sclerosis (ALS)"), not a body site or species
+    naming where the next mention is measured ("plasma NfL", "mouse SOD1")."""
+    ents = [e for i, e in enumerate(ents) if not (
+        e.label_ in ("ANATOMY", "ORGANISM") and i + 1 < len(ents) and ents[i + 1].start == e.end)]
+    return _without_repeated_short_forms(doc, ents)
+
+
 def _without_repeated_short_forms(doc: Doc, ents: list[Span]) -> list[Span]:
-    """'amyotrophic lateral sclerosis (ALS)': the bracketed short form repeats the mention before it."""
     out = []
     for ent in ents:
         if out and ent.start - out[-1].end == 1 and doc[ent.start - 1].text == "(" \
@@ -637,6 +670,16 @@ def _follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
     """'increase in Tregs', 'improvements mainly in X': the preposition belongs to the trigger."""
     return all(t.lower_ in ("the", "a", "an", "of", "in") or t.i < trig.end for t in doc[trig.end:ent.start]) \
         and doc[trig.end - 1].lower_ in ("in", "of", "on")
+
+
+def _signed_correlation(doc: Doc, subject: Span, object_sign: str, cue_sign: dict) -> str:
+    """'Higher NfL levels were associated with shorter survival': the sign of a comparative
+    just before the subject (default: more of it) times the sign of the object's."""
+    subject_sign = "+"
+    for tok in doc[max(0, subject.start - 3):subject.start]:
+        if tok.lower_ in cue_sign:
+            subject_sign = cue_sign[tok.lower_]
+    return "positively_correlated_with" if subject_sign == object_sign else "negatively_correlated_with"
 
 
 def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:
