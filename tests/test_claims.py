@@ -190,4 +190,5 @@ def test_a_link_to_a_comparative_is_a_signed_correlation():
 def test_exposures_associated_with_shorter_survival():
     facts = _facts(_corpus_sentence("Single-pollutant Cox models showed that exposure to"))[1]
     negative = [f for f in facts if f[1] == "negatively_correlated_with"]
-    assert negative and all(f[2] == "survival" for f in negative)
+    assert {f[0] for f in negative} == {"PCBs", "hexachlorobenzene", "β-hexachlorocyclohexane", "chlordane"}
+    assert all(f[2] == "survival" for f in negative)

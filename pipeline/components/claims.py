@@ -36,6 +36,7 @@ TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervent
                    "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
 # Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").
 PARTICIPLE_MODIFIERS = {"induced", "mediated", "driven", "triggered", "caused", "derived", "dependent"}
+COORDINATORS = {",", "and", "or", "/", "as", "well", "-", "and/or"}
 # "X is a type of Y": Y names the category X belongs to.
 CATEGORY_NOUNS = {"type", "kind", "class", "subset", "subtype", "group", "population", "form", "family"}
 # Words after which the mentions that follow are members of the mention before ("genes such as STMN2").
@@ -644,8 +645,16 @@ def _coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
 
 
 def _coordinated(doc: Doc, a: Span, b: Span) -> bool:
-    between = doc[a.end:b.start]
-    return len(between) <= 3 and all(t.lower_ in {",", "and", "or", "/", "as", "well", "(", ")", "-"} for t in between)
+    """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
+    words, depth = [], 0
+    for tok in doc[a.end:b.start]:
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")" and depth:
+            depth -= 1
+        elif not depth:
+            words.append(tok.lower_)
+    return len(words) <= 3 and b.start - a.end <= 12 and all(w in COORDINATORS for w in words)
 
 
 def _object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
