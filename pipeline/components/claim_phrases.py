@@ -1,0 +1,395 @@
+"""The words and phrase shapes claim extraction reads around a trigger.
+
+Word lists (negation, modals, clause breaks, locative prepositions, attribute words …) and
+small functions over a Doc's tokens and entity spans: clause starts, the subject of a clause,
+coordination, settings ("in ALS mice"), measured attributes ("Treg levels"), negation and
+stated aims. `claims.py` puts them together into facts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span
+
+from pipeline.components import lower_words
+
+NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
+MODALS = {"may", "might", "could"}
+BE_VERBS = {"is", "are", "was", "were", "be", "been", "being", "remain", "remained", "appear", "appeared", "seem", "seemed"}
+HAVE_VERBS = {"have", "has", "had", "showed", "show", "shows", "exhibited", "exhibit", "displayed", "display", "demonstrated", "revealed", "presented"}
+CLAUSE_BREAKS = {";", "whereas", "while", "but", "although", "though", "however", "whilst"}
+RELATIVE_PRONOUNS = {"that", "which", "who"}
+# Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
+TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
+                   "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").
+PARTICIPLE_MODIFIERS = {"induced", "mediated", "driven", "triggered", "caused", "derived", "dependent"}
+COORDINATORS = {",", "and", "or", "/", "as", "well", "-", "and/or"}
+# "X is a type of Y": Y names the category X belongs to.
+CATEGORY_NOUNS = {"type", "kind", "class", "subset", "subtype", "group", "population", "form", "family"}
+# Words after which the mentions that follow are members of the mention before ("genes such as STMN2").
+MEMBER_MARKERS = {("such", "as"), ("including",), ("like",), ("e.g.",), ("namely",)}
+# Words before a gerund trigger that continue the previous clause's subject ("…, enhancing X and lowering Y").
+CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
+# Words after which the mentions of a trigger's region are means or circumstances, not objects.
+OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "versus", "vs.", "whereas", "despite", "before", "after",
+                "during", "once", "when", "until", "unless", "if", "whether"}
+# Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
+NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
+AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
+            "explore", "test", "aims", "aimed", "aim", "discuss", "review", "summarize", "summarise", "describe", "outline"}
+LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after"}
+POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
+SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
+OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
+
+# Word next to a mention → the measured property of that argument (spec §2 `attribute`).
+ATTRIBUTE_WORDS = {
+    "level": "level", "levels": "level", "concentration": "level", "concentrations": "level",
+    "number": "number", "numbers": "number", "count": "number", "counts": "number", "frequency": "number",
+    "function": "function", "functions": "function",
+    "activity": "activity", "activation": "activity", "signaling": "activity", "signalling": "activity",
+    "expression": "expression", "rate": "rate", "rates": "rate", "survival": "survival",
+    "accumulation": "accumulation", "aggregation": "aggregation", "production": "production",
+    "mutation": "mutation", "mutations": "mutation", "mutant": "mutation",
+    "dysfunction": "dysfunction", "degeneration": "degeneration", "damage": "damage", "injury": "injury",
+    "release": "release", "secretion": "secretion", "survive": "survival", "survives": "survival", "score": "score", "scores": "score", "slope": "slope",
+}
+# Verbs by which a patient group shows a finding, and the nouns that name such a group.
+FINDING_VERBS = {"showed", "exhibited", "demonstrated", "displayed", "presented", "harbored", "harboured"}
+GROUP_NOUNS = {"patients", "patient", "samples", "cases", "carriers", "participants", "subjects", "individuals", "cohort", "brains", "tissue", "tissues", "cells"}
+# Comparison words that are nouns: "the increase in Tregs".
+NOUN_CUES = {"increase", "decline", "rise", "reduction", "decrease", "loss"}
+RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
+
+
+@dataclass(frozen=True)
+class Trigger:
+    start: int  # token index in the doc
+    end: int
+    predicate: str
+    kind: str
+    strength: str
+
+
+def arguments_of(doc: Doc, ents: list[Span]) -> list[Span]:
+    """The mentions that can be a claim's arguments: not a bracketed short form repeating the
+    mention before it ("amyotrophic lateral sclerosis (ALS)"), not a body site or species
+    naming where the next mention is measured ("plasma NfL", "mouse SOD1")."""
+    ents = [e for i, e in enumerate(ents) if not (
+        e.label_ in ("ANATOMY", "ORGANISM") and i + 1 < len(ents) and ents[i + 1].start == e.end)]
+    return without_repeated_short_forms(doc, ents)
+
+
+def without_repeated_short_forms(doc: Doc, ents: list[Span]) -> list[Span]:
+    out = []
+    for ent in ents:
+        if out and ent.start - out[-1].end == 1 and doc[ent.start - 1].text == "(" \
+                and (ent.kb_id_ == out[-1].kb_id_ or (Span.has_extension("abbreviation_of") and ent._.abbreviation_of)):
+            continue
+        out.append(ent)
+    return out
+
+
+def score(span: Span) -> float:
+    return float(span._.score) if Span.has_extension("score") and span._.score is not None else 1.0
+
+
+def unique(spans: list[Span]) -> list[Span]:
+    seen, out = set(), []
+    for span in spans:
+        if span.start not in seen:
+            seen.add(span.start)
+            out.append(span)
+    return out
+
+
+def clause_starts(sent: Span) -> list[int]:
+    words = lower_words(sent.doc)
+    starts = [sent.start]
+    depth = 0
+    for i in range(sent.start, sent.end):
+        word = words[i]
+        depth += word in ("(", "[")
+        depth -= word in (")", "]") and depth > 0
+        if depth:  # "(MEP; SMD 0.387, 95% CI …)" is an aside, not a clause
+            continue
+        if i > sent.start and (word in CLAUSE_BREAKS or word in RELATIVE_PRONOUNS
+                               or (word == "characterized" and i + 1 < sent.end and words[i + 1] == "by")):
+            starts.append(i + 1 if word == ";" else i)
+    return starts
+
+
+def antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
+    """The mention a relative clause ("reactive astrocytes that contribute to …") is about."""
+    if doc[clause_start].lower_ not in RELATIVE_PRONOUNS:
+        return []
+    before = [e for e in ents if e.end <= clause_start and clause_start - e.end <= 2]
+    if not before:
+        # "interleukin-2 (IL-2) — a protein that helps …": through an apposition to the mention.
+        i = clause_start - 1
+        while i >= 0 and i >= clause_start - 5 and doc[i].lower_ not in ("—", "–", ",", "-"):
+            i -= 1
+        if i >= 0 and doc[i].lower_ in ("—", "–", ",", "-") and i + 1 < clause_start and doc[i + 1].lower_ in ("a", "an"):
+            before = [e for e in ents if e.end <= i and (i - e.end <= 1 or (
+                i - e.end <= 4 and doc[e.end].text == "(" and doc[i - 1].text == ")"))]
+    if not before:
+        return []
+    # "Regulatory T-cells are a type of white blood cells that …": the clause is about the first.
+    words = [t.lower_ for t in doc[max(0, before[-1].start - 4):before[-1].start]]
+    if len(words) >= 3 and words[-1] == "of" and words[-2] in CATEGORY_NOUNS:
+        earlier = [e for e in ents if e.end <= before[-1].start - 3]
+        if earlier:
+            return earlier[-1:]
+    return before[-1:]
+
+
+def preceding_word(doc: Doc, span: Span, skip=("the", "a", "an", "their", "its", "his", "her")) -> str:
+    i = span.start - 1
+    while i >= 0 and doc[i].lower_ in skip:
+        i -= 1
+    return doc[i].lower_ if i >= 0 else ""
+
+
+def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
+    """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
+    for tok in reversed(doc[max(floor, span.start - reach):span.start]):
+        if tok.is_punct or tok.lower_ in BE_VERBS:
+            return False
+        if tok.lower_ in LOCATIVE_PREPOSITIONS:
+            return True
+        if tok.lower_ == "with":  # "people with ALS" is a setting; "treatment with riluzole" is not
+            return tok.i > 0 and doc[tok.i - 1].lower_ not in TREATMENT_NOUNS and doc[tok.i - 1].lower_ not in ("treated", "combined")
+    return False
+
+
+def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
+    """The clause's grammatical subject: its first mention not inside a locative phrase,
+    with the mentions coordinated to it ("nanoparticles and exosomes")."""
+    candidates = [e for e in left if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+    free = [e for e in candidates if not in_locative_phrase(doc, e)]
+    if not free:
+        return []
+    head = free[0]
+    group = [head]
+    for ent in candidates[candidates.index(head) + 1:]:
+        if coordinated(doc, group[-1], ent):
+            group.append(ent)
+        else:
+            break
+    return group
+
+
+def adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2, allow_locative: bool = False) -> list[Span]:
+    """A mention right before the trigger ("SOD1 induced", "TDP-43-driven") is its subject."""
+    if not left:
+        return []
+    last = left[-1]
+    end = index
+    if end > 0 and doc[end - 1].text == ")":  # skip a bracketed short form: "superoxide dismutase 1 (SOD1) induced"
+        opening = next((t.i for t in reversed(doc[last.end:end - 1]) if t.text == "("), None)
+        if opening is not None and opening - last.end <= 1:
+            end = opening
+    between = [t for t in doc[last.end:end] if t.text not in ("(", ")", "-", "’s", "'s")]
+    if len(between) > gap or any(t.lower_ in RELATIVE_PRONOUNS or t.is_punct for t in between):
+        return []
+    if between and not all(t.lower_ in BE_VERBS or t.lower_ in ATTRIBUTE_WORDS or t.lower_ in MODALS
+                           or t.lower_ in TREATMENT_NOUNS or (t.lower_.endswith("ly") and t.is_alpha)
+                           or t.lower_ in ("not", "then", "has", "have", "had", "can")
+                           for t in between):
+        return []
+    if last.label_ in SUBJECT_TYPES_EXCLUDED or (not allow_locative and in_locative_phrase(doc, last)):
+        return []
+    return [e for e in coordination(doc, last, left) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+
+
+def is_modifier(doc: Doc, span: Span) -> bool:
+    """'astrocyte-mediated neurotoxicity': the mention modifies the noun after it."""
+    after = doc[span.end:span.end + 3]
+    if after and after[0].text == "/" and len(after) == 3:  # "ALS/FTD-associated RNA binding proteins"
+        after = after[2:]
+    return bool(after) and after[0].text.startswith("-") and len(after[0].text) > 2
+
+
+def has_members(doc: Doc, span: Span, objects: list[Span]) -> bool:
+    """'neuronal genes such as STMN2 and UNC13A': the members are the objects, not the category."""
+    window = [t.lower_ for t in doc[span.end:span.end + 4]]
+    for marker in MEMBER_MARKERS:
+        for i in range(len(window) - len(marker) + 1):
+            if tuple(window[i:i + len(marker)]) == marker:
+                after = span.end + i + len(marker)
+                return any(o.start >= after for o in objects)
+    return False
+
+
+def pronoun_before(doc: Doc, index: int, floor: int) -> bool:
+    i = index - 1
+    while i > floor and (doc[i].lower_ in MODALS or doc[i].lower_ in ("also", "further", "then", "not") or doc[i].lower_.endswith("ly")):
+        i -= 1
+    return i >= floor and doc[i].lower_ in ("it", "they")
+
+
+def until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
+    """The mentions of a trigger's region up to a word that starts a means or circumstance."""
+    out = []
+    last = trig.end
+    for ent in right:
+        between = doc[last:ent.start]
+        if any(t.lower_ in OBJECT_STOPS or (t.lower_ == "as" and t.i + 1 < len(doc) and t.nbor().lower_ not in ("well", "such")
+                                              and doc[t.i - 1].lower_ not in ("well", "such")) for t in between):
+            break
+        out.append(ent)
+        last = ent.end
+    return out
+
+
+def coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
+    """A mention with the mentions coordinated with it on both sides ("CXCL10, CCL3, and CCL19")."""
+    ordered = sorted(ents, key=lambda e: e.start)
+    index = next((i for i, e in enumerate(ordered) if e.start == ent.start), None)
+    if index is None:
+        return [ent]
+    lo = hi = index
+    while lo > 0 and coordinated(doc, ordered[lo - 1], ordered[lo]):
+        lo -= 1
+    while hi + 1 < len(ordered) and coordinated(doc, ordered[hi], ordered[hi + 1]):
+        hi += 1
+    return ordered[lo:hi + 1]
+
+
+def coordinated(doc: Doc, a: Span, b: Span) -> bool:
+    """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
+    words, depth = [], 0
+    for tok in doc[a.end:b.start]:
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")" and depth:
+            depth -= 1
+        elif not depth:
+            words.append(tok.lower_)
+    return len(words) <= 3 and b.start - a.end <= 12 and all(w in COORDINATORS for w in words)
+
+
+def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
+    if ent.label_ in OBJECT_TYPES_EXCLUDED and not (ent.label_ == "ORGANISM" and ent.kb_id_.startswith("MESH:")):
+        return False  # a species is a setting; a microbiota (MeSH-linked) can be affected
+    before = preceding_word(doc, ent)
+    if trig.predicate == "treats":
+        return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
+    if trig.kind != "link" and in_locative_phrase(doc, ent, floor=trig.end) and not follows_trigger(doc, trig, ent):
+        return False  # "reduced FUS accumulation in astrocytes": a setting, not an object
+    if before == "of" and ent.label_ == "DISEASE":
+        # "the progression of ALS": the disease qualifies the outcome before it.
+        j = ent.start - 2
+        while j >= 0 and doc[j].lower_ in ("the", "a", "an"):
+            j -= 1
+        if j >= 0 and doc[j].ent_type_ in ("OUTCOME",):
+            return False
+    return True
+
+
+def follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
+    """'increase in Tregs', 'improvements mainly in X': the preposition belongs to the trigger."""
+    return all(t.lower_ in ("the", "a", "an", "of", "in") or t.i < trig.end for t in doc[trig.end:ent.start]) \
+        and doc[trig.end - 1].lower_ in ("in", "of", "on")
+
+
+def negated(doc: Doc, sent: Span, index: int, end: int | None = None) -> bool:
+    """A negation cue just before the trigger ("did not slow"), or right after it ("showed no loss")."""
+    window = list(doc[max(sent.start, index - 4):index])
+    if end is not None:
+        window += [t for t in doc[end:min(end + 2, sent.end)] if t.lower_ in ("no", "not", "neither", "none")]
+    return any(tok.lower_ in NEGATION_CUES for tok in window)
+
+
+def is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
+    """'to assess whether X reduces Y', 'to discuss how X may affect Y': stated aims are not facts."""
+    window = doc[max(sent.start, trig.start - 10):trig.start]
+    return any(tok.lower_ in AIM_CUES for tok in window) and any(tok.lower_ in ("to", "whether", "if", "how") for tok in window)
+
+
+def attribute(doc: Doc, span: Span) -> str:
+    words = span.text.lower().split()
+    if span.label_ == "OUTCOME" and RATE_OUTCOME_WORDS.intersection(words):
+        return "rate"
+    after = doc[span.end].lower_ if span.end < len(doc) else ""
+    if after in ATTRIBUTE_WORDS:
+        return ATTRIBUTE_WORDS[after]
+    i = span.start - 1
+    while i >= 0 and doc[i].lower_ in ("the", "a", "an", "of", "in"):
+        i -= 1
+    if i >= 0 and doc[i].lower_ in ATTRIBUTE_WORDS and i < span.start - 1 and doc[i + 1].lower_ in ("of", "in", "the"):
+        return ATTRIBUTE_WORDS[doc[i].lower_]
+    if span.start > 0 and doc[span.start - 1].lower_ == "mutant":
+        return "mutation"
+    return ""
+
+
+def entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
+    """The mention a comparison word describes: 'lower Treg levels', 'lower levels of Tregs',
+    'the rate of disease progression is faster', 'the slower the loss of function'."""
+    for ent in ents:  # after the cue, through an attribute phrase
+        if ent.start > cue:
+            between = [t.lower_ for t in doc[cue + 1:ent.start]]
+            bridges = ("of", "the", "and", "disease") + (("in",) if doc[cue].lower_ in NOUN_CUES else ())
+            if len(between) <= 4 and ent.label_ not in ("DISEASE", "ORGANISM") \
+                    and all(w in ATTRIBUTE_WORDS or w in bridges for w in between):
+                return ent
+            break
+    before = [e for e in ents if e.end <= cue]
+    if before:
+        ent = before[-1]
+        between = [t.lower_ for t in doc[ent.end:cue]]
+        if len(between) <= 3 and all(w in BE_VERBS or w in ATTRIBUTE_WORDS or w in ("significantly", "also", "much", "the") for w in between):
+            return ent
+    return None
+
+
+def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Span]) -> Span | None:
+    """The population or condition a measured quantity is higher or lower in."""
+    if measured.label_ in ("DISEASE", "ORGANISM"):
+        return None
+    # "X was elevated in (plasma from) (patients with) ALS"
+    for ent in ents:
+        if ent.start > max(cue, measured.end) and ent.label_ == "DISEASE":
+            between = [t.lower_ for t in doc[max(cue, measured.end):ent.start]]
+            if "in" in between or "among" in between:
+                if len(between) <= 8:
+                    return ent
+            break
+    # "ALS patients (were found to) have lower levels of X"
+    for ent in reversed([e for e in ents if e.end <= min(cue, measured.start)]):
+        if ent.label_ == "DISEASE":
+            between = [t.lower_ for t in doc[ent.end:min(cue, measured.start)]]
+            if any(w in HAVE_VERBS for w in between) and any(w in POPULATION_NOUNS for w in between[:2]):
+                return ent
+        break
+    return None
+
+
+def population(doc: Doc, sent: Span, trig: Trigger, right: list[Span]) -> Span | None:
+    """The group a treatment was safe in: a disease mention, or the patients of the document's disease."""
+    diseases = [e for e in right if e.label_ == "DISEASE"]
+    if diseases:
+        return diseases[0]
+    for tok in doc[trig.end:sent.end]:
+        if tok.lower_ in POPULATION_NOUNS:
+            disease = main_disease(doc)
+            span = Span(doc, tok.i, tok.i + 1, label="DISEASE", kb_id=disease.kb_id_ if disease is not None else "")
+            return span
+    return None
+
+
+def main_disease(doc: Doc) -> Span | None:
+    counts: dict[str, list[Span]] = {}
+    for ent in doc.ents:
+        if ent.label_ == "DISEASE" and ent.kb_id_:
+            counts.setdefault(ent.kb_id_, []).append(ent)
+    if not counts:
+        return None
+    return max(counts.values(), key=len)[0]
+
+
+def argument_key(span: Span) -> str:
+    return span.kb_id_ or span.text.lower()
