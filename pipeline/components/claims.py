@@ -185,8 +185,8 @@ class ClaimExtractor:
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
             agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            patients = phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True) or phrases.choose_subjects(doc, left) \
-                or phrases.antecedent(doc, clause_start, ents)
+            patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+                        or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
@@ -206,8 +206,8 @@ class ClaimExtractor:
             adjacent = phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
                 return adjacent, 0.85
-        if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in phrases.BE_VERBS and before not in ("been", "significantly", "strongly", "closely", "inversely", "positively", "negatively") \
-                and not before.endswith("ly"):
+        if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in phrases.BE_VERBS \
+                and before != "been" and not before.endswith("ly"):
             # "genes linked to …", "neurotoxicity associated with …": a modifier of the noun before it.
             return phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True), 0.75
         if before == "by" and state.main:
@@ -304,7 +304,8 @@ class ClaimExtractor:
                     subject=measured, object=group, predicate="higher_in", negated=phrases.negated(doc, sent, tok.i, tok.i + 1),
                     certainty=certainty, strength="correlational",
                     subject_attribute=phrases.attribute(doc, measured), object_attribute="",
-                    confidence=0.6 * min(phrases.score(measured), phrases.score(group)), extractor=f"comparison:group_finding:{tok.lower_}",
+                    confidence=0.6 * min(phrases.score(measured), phrases.score(group)),
+                    extractor=f"comparison:group_finding:{tok.lower_}",
                 ))
         return facts
 
@@ -417,7 +418,8 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> st
     increasing a disease causes it."""
     if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
         return "increases"
-    if predicate == "increases" and obj.label_ == "DISEASE" and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
+    if predicate == "increases" and obj.label_ == "DISEASE" \
+            and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
         return "causes"
     return predicate
 
