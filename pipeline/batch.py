@@ -3,7 +3,9 @@
 A worker gets a chunk of `Document`s and the name of the pipeline factory
 ("module:function", picklable), builds that pipeline once per process, and sends
 back one compact payload of rows per document (see `pipeline.cache.encode_rows`),
-never spaCy Docs. All three runners return results in the order chunks were
+never spaCy Docs, together with the same rows already encoded for the table
+writers (CSV lines and Arrow tables, see `encode_tables`), so that the process
+writing the tables does no per-row work for them. All three runners return results in the order chunks were
 submitted, so outputs do not depend on how many workers there are.
 """
 
@@ -19,9 +21,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from pipeline.cache import encode_rows, pipeline_fingerprint
+from pipeline.cache import CACHED_TABLES, encode_rows, pipeline_fingerprint
 from pipeline.ingest import Document
-from pipeline.records import doc_rows
 
 log = logging.getLogger("alsfacts")
 
@@ -33,6 +34,10 @@ class DocumentResult:
     doc_id: str
     payload: bytes | None  # encoded rows, or None when the pipeline failed on the document
     error: str = ""
+    n_sentences: int = 0
+    csv: dict[str, str] = field(default_factory=dict)     # table -> this document's rows as CSV lines
+    counts: dict[str, int] = field(default_factory=dict)  # table -> number of rows
+    values: dict[str, list[list]] | None = None           # the rows themselves (dropped by `encode_tables`)
 
 
 @dataclass
@@ -42,6 +47,26 @@ class ChunkResult:
     pipe_names: list[str] = field(default_factory=list)
     worker: str = ""
     seconds: float = 0.0
+    tables: dict = field(default_factory=dict)  # table -> pyarrow Table of the rows of all documents, in order
+
+
+def encode_tables(results: list[DocumentResult]) -> dict:
+    """Turn the results' rows into what the table writers take: CSV text per document and one
+    Arrow table per output table for the chunk. Done where the rows were made (in a worker),
+    so that the process writing the tables neither decodes payloads nor converts rows."""
+    from pipeline.outputs import arrow_table, csv_text
+
+    tables: dict[str, list[list]] = {name: [] for name in CACHED_TABLES}
+    for result in results:
+        if result.values is None:
+            continue
+        for name in CACHED_TABLES:
+            rows = result.values[name]
+            result.csv[name] = csv_text(rows)
+            result.counts[name] = len(rows)
+            tables[name].extend(rows)
+        result.values = None
+    return {name: arrow_table(name, rows) for name, rows in tables.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -75,8 +100,9 @@ def process_documents(spec: str, documents: list[Document]) -> ChunkResult:
     nlp = worker_pipeline(spec)
     with _pipelines_lock:  # a spaCy pipeline is not made for concurrent use by threads
         results = extract_payloads(nlp, documents)
+    tables = encode_tables(results)
     return ChunkResult(results, pipeline_fingerprint(spec), list(nlp.pipe_names),
-                       f"{os.uname().nodename}:{os.getpid()}", time.perf_counter() - started)
+                       f"{os.uname().nodename}:{os.getpid()}", time.perf_counter() - started, tables)
 
 
 def extract_payloads(nlp, documents: list[Document]) -> list[DocumentResult]:
@@ -97,8 +123,11 @@ def extract_payloads(nlp, documents: list[Document]) -> list[DocumentResult]:
 
 
 def _rows_result(document: Document, doc) -> DocumentResult:
+    from pipeline.records import doc_rows  # imports spaCy: only where documents are processed
+
     try:
-        return DocumentResult(document.doc_id, encode_rows(doc_rows(doc, document)))
+        payload, values, n_sentences = encode_rows(doc_rows(doc, document), with_values=True)
+        return DocumentResult(document.doc_id, payload, n_sentences=n_sentences, values=values)
     except Exception as exc:
         return DocumentResult(document.doc_id, None, _pipeline_error(exc))
 
@@ -132,8 +161,9 @@ class InlineRunner:
                 self.load_seconds = time.perf_counter() - started
             started = time.perf_counter()
             results = extract_payloads(self.nlp, documents)
+            tables = encode_tables(results)
             future.set_result(ChunkResult(results, self.fingerprint, list(self.nlp.pipe_names),
-                                          "inline", time.perf_counter() - started))
+                                          "inline", time.perf_counter() - started, tables))
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
             future.set_exception(exc)
         return future

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.metadata
 import importlib.util
 import json
 import logging
@@ -50,10 +51,15 @@ def document_key(doc_id: str, sha256: str) -> str:
 # ---------------------------------------------------------------------------
 # pipeline fingerprint
 
-def _versions() -> list[str]:
-    import scispacy
-    import spacy
+def package_version(name: str) -> str:
+    """An installed package's version, read from its metadata (importing spaCy takes 0.5 s)."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return getattr(importlib.import_module(name), "__version__", "unknown")
 
+
+def _versions() -> list[str]:
     from pipeline import __version__
 
     try:
@@ -62,7 +68,7 @@ def _versions() -> list[str]:
         kb = kb_version()
     except (ImportError, OSError, KeyError, ValueError):
         kb = "none"
-    return [__version__, spacy.__version__, scispacy.__version__, kb]
+    return [__version__, package_version("spacy"), package_version("scispacy"), kb]
 
 
 def _files_under(path: Path) -> list[Path]:
@@ -120,11 +126,18 @@ def nlp_description(nlp) -> str:
 # ---------------------------------------------------------------------------
 # payloads: one document's rows, compact and safe to store (JSON, not pickle)
 
-def encode_rows(tables: dict[str, list[dict]]) -> bytes:
-    """The cached form of a document's rows (from `records.doc_rows`)."""
+def encode_rows(tables: dict[str, list[dict]], with_values: bool = False):
+    """The cached form of a document's rows (from `records.doc_rows`).
+
+    With `with_values`: (payload, rows of the cached tables as value lists, number of sentences).
+    """
     body = {name: [[row[column] for column in TABLES[name]] for row in tables[name]] for name in CACHED_TABLES}
-    body["n_sentences"] = tables["documents"][0]["n_sentences"] if tables.get("documents") else len(tables["sentences"])
-    return zlib.compress(json.dumps(body, separators=(",", ":")).encode("utf-8"), 1)
+    n_sentences = tables["documents"][0]["n_sentences"] if tables.get("documents") else len(tables["sentences"])
+    body["n_sentences"] = n_sentences
+    payload = zlib.compress(json.dumps(body, separators=(",", ":")).encode("utf-8"), 1)
+    if with_values:
+        return payload, {name: body[name] for name in CACHED_TABLES}, n_sentences
+    return payload
 
 
 def decode_values(payload: bytes) -> tuple[dict[str, list[list]], int]:
@@ -194,6 +207,16 @@ class RowCache:
         if row is not None:
             self.hits += 1
         return row[0] if row else None
+
+    def count_present(self, keys: list[str]) -> int:
+        """How many of `keys` (distinct) are cached, without reading their payloads."""
+        found = 0
+        for start in range(0, len(keys), 500):
+            part = keys[start:start + 500]
+            found += self.db.execute(
+                f"SELECT count(*) FROM rows WHERE fingerprint = ? AND key IN ({','.join('?' * len(part))})",
+                (self.fingerprint, *part)).fetchone()[0]
+        return found
 
     def commit_chunk(self, stored: list[tuple[str, bytes]], used: list[str]) -> None:
         """Store new payloads and mark the keys a chunk used, in one transaction."""

@@ -2,20 +2,70 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 
-from pipeline import evaluate
+# Commands defined in other modules, imported only when one of them runs (or for --help):
+# `eval` needs pandas and spaCy, the review commands FastAPI; `extract` needs neither.
+LAZY_COMMANDS = {
+    "eval": "pipeline.evaluate",
+    "load": "pipeline.review.commands",
+    "review": "pipeline.review.commands",
+    "export": "pipeline.review.commands",
+}
+
+
+class LazyCommands(TyperGroup):
+    """A command group that imports a command's module (and calls its `register`) on first use."""
+
+    def list_commands(self, ctx) -> list[str]:
+        names = list(super().list_commands(ctx))
+        return names + [name for name in LAZY_COMMANDS if name not in names and self._load(name)]
+
+    def get_command(self, ctx, name: str):
+        command = super().get_command(ctx, name)
+        if command is None and self._load(name):
+            command = super().get_command(ctx, name)
+        return command
+
+    def _load(self, name: str) -> bool:
+        """Add the commands of the module that defines `name`; False if it cannot be imported."""
+        if name in self.commands:
+            return True
+        module_name = LAZY_COMMANDS.get(name)
+        if module_name is None:
+            return False
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # an optional extra (the review app) is not installed
+            return False
+        holder = typer.Typer()
+        module.register(holder)
+        for command_name, command in typer.main.get_group(holder).commands.items():
+            self.commands.setdefault(command_name, command)
+        return name in self.commands
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     add_completion=False,
     no_args_is_help=True,
     help="Entities and claims, with exact sources, from ALS literature.",
 )
+
+
+
+@app.callback()
+def commands() -> None:
+    # A callback makes `app` a group of commands even though only `extract` is defined here.
+    pass
+
 
 DEFAULT_CORPUS = Path("corpora")
 DEFAULT_OUT = Path("outputs")
@@ -67,16 +117,6 @@ def extract(
             f"{facts['unchanged']} unchanged, {facts['gone']} gone; decisions kept {decisions['attached']}, "
             f"orphaned {decisions['orphaned']}. Review them with: alsfacts review {db}"
         )
-
-
-evaluate.register(app)
-
-try:
-    from pipeline.review.commands import register as register_review
-except ImportError:  # the review extra is not installed
-    register_review = None
-if register_review is not None:
-    register_review(app)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -7,10 +7,18 @@ that sends back rows, not Docs. Chunks are written in input order whatever order
 they finish in, so outputs do not depend on the number of workers. New rows are
 committed to the cache chunk by chunk, which makes a killed run resumable; the
 tables are replaced atomically only at the end (see `pipeline.outputs`).
+
+Unchanged reruns: the manifest records a digest of the ordered documents (doc_id,
+source, title, sha256, status, error), the pipeline fingerprint and the size, mtime
+and inode of every output file. When those still hold, a rerun only reads and
+hashes the inputs and checks that every document's rows are in the cache (without
+reading them); then it leaves the tables as they are and rewrites only the manifest.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import time
@@ -19,16 +27,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-import scispacy
-import spacy
-
 from pipeline import __version__
 from pipeline.batch import DEFAULT_PIPELINE, ChunkResult, make_runner
 from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_rows, decode_values,
-                            document_key, nlp_description, pipeline_fingerprint)
+                            document_key, nlp_description, package_version, pipeline_fingerprint)
 from pipeline.ingest import Document, iter_documents
-from pipeline.outputs import TableWriter, TextWriter, write_manifest
-from pipeline.records import document_row
+from pipeline.outputs import TEXTS_FILE, TableWriter, TextWriter, file_state, table_files, write_manifest
 from pipeline.schema import TABLES
 
 log = logging.getLogger("alsfacts")
@@ -36,6 +40,10 @@ log = logging.getLogger("alsfacts")
 CHUNK_DOCUMENTS = 64        # documents per chunk (a unit of work for one worker)
 CHUNK_CHARS = 400_000       # a chunk also ends once its texts reach this many characters
 MAX_DOCUMENT_CHARS = 1_000_000  # spaCy's default nlp.max_length: longer texts are refused
+
+
+MANIFEST_FILE = "manifest.json"
+OUTPUT_FILES = tuple(f for name in TABLES for f in table_files(name)) + (TEXTS_FILE,)
 
 
 class PipelineMismatch(RuntimeError):
@@ -56,6 +64,8 @@ class RunSummary:
     pipeline: list[str] = field(default_factory=list)
     runner: str = ""
     cache: dict = field(default_factory=dict)
+    unchanged: bool = False       # nothing changed since the last run: outputs left as they were
+    inputs_digest: str = ""       # of the ordered documents (see `InputsDigest`)
 
 
 @dataclass
@@ -78,6 +88,33 @@ class _Chunk:
 
     def ready(self) -> bool:
         return self.future is None or self.future.done()
+
+
+class InputsDigest:
+    """A hash of the ordered list of documents: what the outputs depend on besides the pipeline."""
+
+    def __init__(self):
+        self._hash = hashlib.sha256()
+        self.documents = 0
+
+    def add(self, document: Document) -> None:
+        fields = [document.doc_id, document.source, document.title, document.sha256, document.status,
+                  document.error]
+        self._hash.update(json.dumps(fields, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.documents += 1
+
+    def hexdigest(self) -> str:
+        return f"{self.documents}:{self._hash.hexdigest()}"
+
+
+def document_row(document: Document, n_sentences: int = 0) -> dict:
+    """The documents-table row (as `records.document_row`, which this process need not import:
+    records imports spaCy, and a process that only writes tables does not need it)."""
+    return {
+        "doc_id": document.doc_id, "source": document.source, "sha256": document.sha256,
+        "title": document.title, "n_chars": len(document.text), "n_sentences": n_sentences,
+        "status": document.status, "error": document.error,
+    }
 
 
 def kb_version() -> str:
@@ -169,6 +206,19 @@ def run_extract(
     max_chars = nlp.max_length if nlp is not None else MAX_DOCUMENT_CHARS
     store = RowCache(Path(cache_dir) if cache_dir else out_dir / CACHE_DIR_NAME, fingerprint) if cache else None
     summary = RunSummary(out_dir=out_dir, pipeline=list(nlp.pipe_names) if nlp is not None else [])
+    if store is not None and not force:
+        try:
+            if _unchanged_since_last_run(paths, out_dir, fingerprint, max_chars, store, summary):
+                summary.seconds = {"load": 0.0, "extract": time.perf_counter() - started,
+                                   "total": time.perf_counter() - started}
+                store.close()
+                write_manifest(out_dir, manifest(summary, paths))
+                log.info("unchanged: 0 documents processed, %d cached", summary.documents_cached)
+                return summary
+        except BaseException:
+            store.close()
+            raise
+    digest = InputsDigest()
     runner = None
     writers: dict[str, TableWriter] = {}
     texts = None
@@ -186,6 +236,7 @@ def run_extract(
             chunk = _Chunk([_refuse_too_long(d, max_chars) for d in documents])
             to_process = []
             for document in chunk.documents:
+                digest.add(document)
                 if document.status != "ok":
                     continue
                 payload = None
@@ -221,6 +272,7 @@ def run_extract(
     finished = time.perf_counter()
     load_seconds = runner.load_seconds if runner is not None else 0.0
     summary.runner = runner.description if runner is not None else "none (nothing to process)"
+    summary.inputs_digest = digest.hexdigest()
     summary.rows = {name: writer.rows for name, writer in writers.items()}
     summary.seconds = {"load": load_seconds, "extract": finished - started - load_seconds,
                        "total": finished - started}
@@ -243,8 +295,13 @@ def _close(runner, store) -> None:
 
 def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
                   writers: dict[str, TableWriter], texts: TextWriter, summary: RunSummary) -> ChunkReport:
-    """Write a chunk's rows (in input order), store what was new, count everything."""
+    """Write a chunk's rows (in input order), store what was new, count everything.
+
+    Rows of processed documents arrive encoded for the writers (CSV lines and Arrow
+    tables made by the worker); only cached documents' payloads are decoded here.
+    """
     results = {}
+    tables = {}
     if chunk.future is not None:
         result: ChunkResult = chunk.future.result()
         if result.fingerprint != fingerprint:
@@ -256,20 +313,21 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
             if store is not None:
                 store.remember_pipeline(result.pipe_names)
         results = {r.doc_id: r for r in result.documents}
+        tables = result.tables
     report = ChunkReport(chunk.documents)
-    values: dict[str, list[list]] = {name: [] for name in CACHED_TABLES}
+    output = _ChunkOutput(writers, tables)
     document_rows: list[dict] = []
     stored: list[tuple[str, bytes]] = []
     used: list[str] = []
     for document in chunk.documents:
         payload = chunk.cached.get(document.doc_id) if document.status == "ok" else None
+        processed = None
         if document.status == "ok" and payload is None:
-            result = results[document.doc_id]
-            if result.payload is None:
-                document = replace(document, status="error", error=result.error)
+            processed = results[document.doc_id]
+            if processed.payload is None:
+                document = replace(document, status="error", error=processed.error)
             else:
-                payload = result.payload
-                stored.append((document_key(document.doc_id, document.sha256), payload))
+                stored.append((document_key(document.doc_id, document.sha256), processed.payload))
                 report.processed += 1
         elif payload is not None:
             report.cached += 1
@@ -280,17 +338,19 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
             document_rows.append(document_row(document))
             continue
         used.append(document_key(document.doc_id, document.sha256))
-        rows, n_sentences = decode_values(payload)
-        for name in CACHED_TABLES:
-            values[name].extend(rows[name])
+        if processed is not None:
+            output.add_encoded(processed)
+            n_sentences = processed.n_sentences
+        else:
+            rows, n_sentences = decode_values(payload)
+            output.add_values(rows)
         document_rows.append(document_row(document, n_sentences))
         texts.write(document.doc_id, document.title, document.text)
         report.words += len(document.text.split())
         report.chars += len(document.text)
     if store is not None:
         store.commit_chunk(stored, used)
-    for name in CACHED_TABLES:
-        writers[name].write_values(values[name])
+    output.close()
     writers["documents"].write(document_rows)
     summary.documents_processed += report.processed
     summary.documents_cached += report.cached
@@ -300,9 +360,94 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
     return report
 
 
+class _ChunkOutput:
+    """Hands a chunk's rows to the table writers in input order, in runs of the same kind:
+    decoded cached rows as value lists, processed documents' rows as slices of the worker's
+    Arrow tables with their CSV lines."""
+
+    def __init__(self, writers: dict[str, TableWriter], tables: dict):
+        self.writers = writers
+        self.tables = tables
+        self.offsets = {name: 0 for name in CACHED_TABLES}       # rows of `tables` written so far
+        self.encoded: dict[str, list[str]] = {name: [] for name in CACHED_TABLES}
+        self.encoded_rows = {name: 0 for name in CACHED_TABLES}
+        self.values: dict[str, list[list]] = {name: [] for name in CACHED_TABLES}
+
+    def add_values(self, rows: dict[str, list[list]]) -> None:
+        self._write_encoded()
+        for name in CACHED_TABLES:
+            self.values[name].extend(rows[name])
+
+    def add_encoded(self, result) -> None:
+        self._write_values()
+        for name in CACHED_TABLES:
+            self.encoded[name].append(result.csv[name])
+            self.encoded_rows[name] += result.counts[name]
+
+    def close(self) -> None:
+        self._write_values()
+        self._write_encoded()
+
+    def _write_values(self) -> None:
+        for name in CACHED_TABLES:
+            if self.values[name]:
+                self.writers[name].write_values(self.values[name])
+                self.values[name] = []
+
+    def _write_encoded(self) -> None:
+        for name in CACHED_TABLES:
+            count = self.encoded_rows[name]
+            if count:
+                start = self.offsets[name]
+                self.writers[name].write_encoded("".join(self.encoded[name]), self.tables[name].slice(start, count))
+                self.offsets[name] = start + count
+            self.encoded[name], self.encoded_rows[name] = [], 0
+
+
+def _unchanged_since_last_run(paths: list, out_dir: Path, fingerprint: str, max_chars: int,
+                              store: RowCache, summary: RunSummary) -> bool:
+    """True (and `summary` filled in from the last run) when a run would rewrite the same outputs."""
+    try:
+        previous = json.loads((out_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        state = previous["outputs"]
+        if state["fingerprint"] != fingerprint or not state["inputs_digest"]:
+            return False
+        if any(file_state(out_dir / name) != state["files"].get(name) for name in OUTPUT_FILES):
+            return False
+        documents, rows = previous["documents"], previous["rows"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    digest = InputsDigest()
+    for documents_chunk in _chunks(iter_documents(paths), CHUNK_DOCUMENTS):
+        keys = set()
+        for document in documents_chunk:
+            document = _refuse_too_long(document, max_chars)
+            digest.add(document)
+            if document.status == "ok":
+                keys.add(document_key(document.doc_id, document.sha256))
+        if store.count_present(list(keys)) != len(keys):
+            return False  # a new or changed document, or one the pipeline failed on last time
+    if digest.hexdigest() != state["inputs_digest"]:
+        return False  # documents removed, reordered, renamed or moved
+    summary.unchanged = True
+    summary.inputs_digest = digest.hexdigest()
+    summary.documents_ok = summary.documents_cached = documents["ok"]
+    summary.documents_failed = documents["failed"]
+    summary.failures = [(f["doc_id"], f["source"], f["error"]) for f in previous.get("failures", [])]
+    summary.rows = {name: rows[name] for name in TABLES if name in rows}
+    summary.words = previous["words"]
+    summary.pipeline = summary.pipeline or list(previous.get("pipeline", []))
+    summary.runner = "none (unchanged: outputs kept)"
+    summary.cache = {"enabled": True, "path": str(store.path), "fingerprint": fingerprint, "force": False,
+                     "hits": summary.documents_cached, "stored": 0, "pruned": 0}
+    return True
+
+
 def _configured_pipe_names(spec: str) -> list[str]:
     if spec != DEFAULT_PIPELINE:
         return []
+    import spacy
+
     from pipeline.nlp import CONFIG_PATH
 
     return list(spacy.util.load_config(CONFIG_PATH)["nlp"]["pipeline"])
@@ -311,8 +456,8 @@ def _configured_pipe_names(spec: str) -> list[str]:
 def manifest(summary: RunSummary, paths) -> dict:
     return {
         "alsfacts_version": __version__,
-        "spacy_version": spacy.__version__,
-        "scispacy_version": scispacy.__version__,
+        "spacy_version": package_version("spacy"),
+        "scispacy_version": package_version("scispacy"),
         "kb_version": kb_version(),
         "pipeline": list(summary.pipeline),
         "inputs": [str(p) for p in paths],
@@ -324,4 +469,9 @@ def manifest(summary: RunSummary, paths) -> dict:
         "runner": summary.runner,
         "cache": summary.cache,
         "seconds": {k: round(v, 3) for k, v in summary.seconds.items()},
+        "unchanged": summary.unchanged,
+        # what an unchanged rerun checks (see `_unchanged_since_last_run`)
+        "outputs": {"inputs_digest": summary.inputs_digest if summary.cache.get("enabled") else "",
+                    "fingerprint": summary.cache.get("fingerprint", ""),
+                    "files": {name: file_state(summary.out_dir / name) for name in OUTPUT_FILES}},
     }

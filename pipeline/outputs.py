@@ -10,12 +10,11 @@ run overwrites.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
+from functools import lru_cache
 from pathlib import Path
-
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.schema import TABLES, arrow_schema
 
@@ -29,13 +28,50 @@ def _replace_durably(partial: Path, final: Path) -> None:
     os.replace(partial, final)
 
 
+def table_files(name: str) -> list[str]:
+    return [f"{name}.parquet", f"{name}.csv"]
+
+
+def file_state(path: Path) -> list[int] | None:
+    """(size, mtime in ns, inode) of a file, None if it is not there: a rewrite changes it."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+@lru_cache(maxsize=None)
+def _schema(name: str):
+    return arrow_schema(name)
+
+
+def csv_text(rows: list[list]) -> str:
+    """Rows as the CSV lines `TableWriter` writes for them."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue()
+
+
+def arrow_table(name: str, rows: list[list]):
+    """Rows (value lists in column order) of table `name` as a pyarrow Table."""
+    import pyarrow as pa
+
+    schema = _schema(name)
+    columns = list(zip(*rows)) if rows else [[] for _ in schema]
+    arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 class TableWriter:
     """Appends row chunks to `<name>.parquet` and `<name>.csv` (atomically replaced on close)."""
 
     def __init__(self, out_dir: Path, name: str):
+        import pyarrow.parquet as pq
+
         self.name = name
         self.columns = TABLES[name]
-        self.schema = arrow_schema(name)
+        self.schema = _schema(name)
         self.final = {ext: out_dir / f"{name}.{ext}" for ext in ("parquet", "csv")}
         self.partial = {ext: path.with_name(f".{path.name}.partial") for ext, path in self.final.items()}
         self._parquet = pq.ParquetWriter(self.partial["parquet"], self.schema)
@@ -43,7 +79,9 @@ class TableWriter:
         self._csv = csv.writer(self._csv_file)
         self._csv.writerow(self.columns)
         self.rows = 0
-        self._buffer: list[list] = []
+        self._buffer: list[list] = []   # rows given as values, not yet converted
+        self._pieces: list = []         # Arrow tables waiting for the next row group
+        self._pending = 0               # rows in _buffer and _pieces
 
     def write(self, rows: list[dict]) -> None:
         """Append rows given as dicts keyed by column (a missing column is null)."""
@@ -55,16 +93,38 @@ class TableWriter:
             return
         self._csv.writerows(rows)
         self._buffer.extend(rows)
-        self.rows += len(rows)
-        if len(self._buffer) >= ROW_GROUP_ROWS:
+        self._added(len(rows))
+
+    def write_encoded(self, csv_lines: str, table) -> None:
+        """Append rows already encoded: their CSV lines and the same rows as an Arrow table."""
+        if not table.num_rows:
+            return
+        self._csv_file.write(csv_lines)
+        self._seal_buffer()
+        self._pieces.append(table)
+        self._added(table.num_rows)
+
+    def _added(self, count: int) -> None:
+        self.rows += count
+        self._pending += count
+        if self._pending >= ROW_GROUP_ROWS:
             self._flush()
 
-    def _flush(self) -> None:
+    def _seal_buffer(self) -> None:
         if self._buffer:
-            columns = zip(*self._buffer)
-            arrays = [pa.array(values, type=field.type) for values, field in zip(columns, self.schema)]
-            self._parquet.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+            self._pieces.append(arrow_table(self.name, self._buffer))
             self._buffer = []
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        self._seal_buffer()
+        if self._pieces:
+            # one contiguous table: the file's bytes do not depend on how rows arrived
+            table = self._pieces[0] if len(self._pieces) == 1 else pa.concat_tables(self._pieces).combine_chunks()
+            self._parquet.write_table(table)
+            self._pieces = []
+        self._pending = 0
 
     def close(self) -> None:
         self._flush()
@@ -74,7 +134,7 @@ class TableWriter:
             _replace_durably(partial, self.final[ext])
 
     def abort(self) -> None:
-        self._buffer = []
+        self._buffer, self._pieces = [], []
         self._parquet.close()
         self._csv_file.close()
         for partial in self.partial.values():

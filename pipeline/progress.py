@@ -124,12 +124,17 @@ class ProgressReporter:
         docs_per_s, words_per_s = (summary.documents_ok / max(summary.seconds.get("total", 0), 1e-9),
                                    summary.words / max(summary.seconds.get("total", 0), 1e-9))
         lines = [
+            f"unchanged: 0 documents processed, {summary.documents_cached} cached; "
+            "the tables from the last run are still current and were left as they are",
+        ] if getattr(summary, "unchanged", False) else []
+        lines += [
             f"documents ok: {summary.documents_ok} (processed {summary.documents_processed}, "
             f"skipped (cached) {summary.documents_cached}), failed: {summary.documents_failed}",
             f"{summary.words:,} words in {summary.seconds.get('total', 0):.1f} s "
             f"({docs_per_s:,.1f} docs/s, {words_per_s:,.0f} words/s; {summary.runner})",
             "rows: " + ", ".join(f"{name} {count}" for name, count in summary.rows.items()),
-            f"wrote {summary.out_dir}/ (entities, facts, sentences, documents as .parquet and .csv; manifest.json)",
+            (f"kept {summary.out_dir}/ as it was (updated manifest.json)" if getattr(summary, "unchanged", False) else
+             f"wrote {summary.out_dir}/ (entities, facts, sentences, documents as .parquet and .csv; manifest.json)"),
         ]
         for doc_id, source, error in summary.failures[:FAILURES_SHOWN]:
             lines.append(f"  failed: {source} ({doc_id}): {error}")

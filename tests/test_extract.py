@@ -179,6 +179,89 @@ def test_rerun_on_unchanged_corpus_does_no_nlp_work(tmp_path):
         assert key in manifest
 
 
+def _file_states(out_dir: Path) -> dict:
+    states = {}
+    for path in sorted(out_dir.iterdir()):
+        if path.is_file() and path.name != "manifest.json":
+            stat = path.stat()
+            states[path.name] = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    return states
+
+
+@needs_corpus
+def test_unchanged_rerun_leaves_the_tables_untouched_and_a_changed_text_rewrites_them(tmp_path):
+    lines = abstracts_lines(6)
+    corpus = write_corpus(tmp_path / "in", lines)
+    out = tmp_path / "out"
+    first = run_extract([corpus], out, nlp=pipeline_under_test())
+    assert not first.unchanged and first.documents_processed == 6
+    before = _file_states(out)
+    assert {"entities.parquet", "facts.csv", "texts.jsonl"} <= set(before)
+
+    again = run_extract([corpus], out, nlp=pipeline_under_test())
+    assert again.unchanged and again.runner.startswith("none")
+    assert (again.documents_processed, again.documents_cached, again.documents_ok) == (0, 6, 6)
+    assert again.rows == first.rows and again.words == first.words
+    assert _file_states(out) == before  # same size, mtime and inode: not rewritten
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["documents"] == {"ok": 6, "failed": 0, "processed": 0, "cached": 6}
+    assert manifest["unchanged"] is True and manifest["rows"] == first.rows
+
+    stream = io.StringIO()
+    ProgressReporter(quiet=True, stream=stream).print_summary(again)
+    assert "unchanged: 0 documents processed, 6 cached" in stream.getvalue()
+
+    # one input's text changes: that document is processed again and every table is rewritten
+    edited = json.loads(lines[2])
+    edited["text"] = "Riluzole slowed disease progression in patients with ALS. " + edited["text"]
+    lines[2] = json.dumps(edited) + "\n"
+    write_corpus(tmp_path / "in", lines)
+    changed = run_extract([corpus], out, nlp=pipeline_under_test())
+    assert not changed.unchanged and (changed.documents_processed, changed.documents_cached) == (1, 5)
+    after = _file_states(out)
+    assert all(after[name][2] != before[name][2] for name in before)  # every file replaced
+    run_extract([corpus], tmp_path / "clean", nlp=pipeline_under_test(), cache=False)
+    assert_same_tables(read_tables(out), read_tables(tmp_path / "clean"))
+
+    # a damaged output (here: a table deleted) is rewritten even though no input changed
+    (out / "facts.csv").unlink()
+    repaired = run_extract([corpus], out, nlp=pipeline_under_test())
+    assert not repaired.unchanged and repaired.documents_cached == 6
+    assert_same_tables(read_tables(out), read_tables(tmp_path / "clean"))
+    # removing a document is a change too, and --force always redoes everything
+    write_corpus(tmp_path / "in", lines[:5])
+    assert not run_extract([corpus], out, nlp=pipeline_under_test()).unchanged
+    forced = run_extract([corpus], out, nlp=pipeline_under_test(), force=True)
+    assert not forced.unchanged and forced.documents_processed == 5
+
+
+def test_document_row_matches_the_records_module():
+    from pipeline.extract import document_row
+    from pipeline.ingest import Document
+    from pipeline.records import document_row as records_document_row
+
+    for document in (Document("d1", "in/a.txt", "Riluzole is used in ALS.", "A title", "ab12"),
+                     Document("d2", "in/b.bin", "", sha256="", status="error", error="binary content")):
+        assert document_row(document, 3) == records_document_row(document, 3)
+
+
+def test_cli_start_up_imports_no_heavy_module():
+    """`alsfacts extract` on a cached corpus must start fast: eval and review load on use."""
+    code = ("import sys, pipeline.cli; "
+            "print(sorted(m for m in ('pandas', 'fastapi', 'spacy', 'pyarrow', 'pipeline.evaluate') if m in sys.modules))")
+    found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    listed = CliRunner().invoke(app, ["--help"])
+    assert listed.exit_code == 0
+    for command in ("extract", "eval", "load", "review", "export"):
+        assert command in listed.output
+    assert "--gold" in CliRunner().invoke(app, ["eval", "--help"]).output
+
+
 @needs_corpus
 def test_changed_new_and_removed_documents(tmp_path):
     corpus, _ = baseline()
