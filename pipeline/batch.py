@@ -107,14 +107,17 @@ def process_documents(spec: str, documents: list[Document]) -> ChunkResult:
 
 def extract_payloads(nlp, documents: list[Document]) -> list[DocumentResult]:
     """Run `nlp` over the documents (one `nlp.pipe` call); a failing document fails alone."""
+    from pipeline.components import remember_text  # imports spaCy: only where documents are processed
+
     results: list[DocumentResult] = []
     try:
-        for document, doc in zip(documents, nlp.pipe(d.text for d in documents)):
+        made = (remember_text(nlp.make_doc(d.text), d.text) for d in documents)
+        for document, doc in zip(documents, nlp.pipe(made)):
             results.append(_rows_result(document, doc))
     except Exception:  # find the document that broke the batch; the others go on
         for document in documents[len(results):]:
             try:
-                doc = nlp(document.text)
+                doc = nlp(remember_text(nlp.make_doc(document.text), document.text))
             except Exception as exc:
                 results.append(DocumentResult(document.doc_id, None, _pipeline_error(exc)))
                 continue

@@ -11,7 +11,7 @@ from bisect import bisect_right
 
 from spacy.tokens import Doc, Span
 
-from pipeline.components import sentence_spans
+from pipeline.components import sentence_spans, span_extension
 from pipeline.ingest import Document
 from pipeline.schema import SYMMETRIC_PREDICATES
 
@@ -36,10 +36,9 @@ def _sentences(doc: Doc, text: str) -> list[tuple[int, Span, int, int]]:
     return out
 
 
-def _strength(doc: Doc, sent: Span) -> str:
-    if Doc.has_extension("sentence_strength"):
-        return (doc._.sentence_strength or {}).get(sent.start_char, "none")
-    return "none"
+def _strengths(doc: Doc) -> dict:
+    """Sentence start char -> claim strength, as the strength component set it."""
+    return (doc._.sentence_strength or {}) if Doc.has_extension("sentence_strength") else {}
 
 
 def _context(doc: Doc, sent: Span, span: Span | None = None) -> dict:
@@ -86,23 +85,24 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
     sentences = _sentences(doc, text)
     sentence_of_char = {}
     sentence_rows, entity_rows, fact_rows = [], [], []
+    strengths = _strengths(doc)
     for sentence_id, sent, start, end in sentences:
         sentence_of_char[sent.start_char] = (sentence_id, start, end)
         sentence_rows.append({
             "doc_id": doc_id, "sentence_id": sentence_id, "start": start, "end": end,
-            "text": text[start:end], "strength": _strength(doc, sent),
+            "text": text[start:end], "strength": strengths.get(sent.start_char, "none"),
         })
     sentence_starts = [sent.start_char for _, sent, _, _ in sentences]
     for ent in doc.ents:
-        position = bisect_right(sentence_starts, ent.start_char) - 1
-        sentence_id = sentences[position][0] if position >= 0 else -1
+        start, end = ent.start_char, ent.end_char
+        position = bisect_right(sentence_starts, start) - 1
         entity_rows.append({
-            "doc_id": doc_id, "sentence_id": sentence_id,
-            "start": ent.start_char, "end": ent.end_char, "text": ent.text,
+            "doc_id": doc_id, "sentence_id": sentences[position][0] if position >= 0 else -1,
+            "start": start, "end": end, "text": text[start:end],
             "type": ent.label_, "concept_id": ent.kb_id_,
-            "concept_name": ent._.concept_name if Span.has_extension("concept_name") else "",
-            "score": float(ent._.score) if Span.has_extension("score") else 1.0,
-            "abbreviation_of": ent._.abbreviation_of if Span.has_extension("abbreviation_of") else "",
+            "concept_name": span_extension(doc, "concept_name", start, end, ""),
+            "score": float(span_extension(doc, "score", start, end, 1.0)),
+            "abbreviation_of": span_extension(doc, "abbreviation_of", start, end, ""),
         })
     facts = doc._.facts if Doc.has_extension("facts") else []
     for fact in facts:
@@ -141,7 +141,7 @@ def _argument_columns(role: str, span: Span, attribute: str) -> dict:
         f"{role}_text": span.text,
         f"{role}_type": span.label_,
         f"{role}_id": span.kb_id_,
-        f"{role}_name": span._.concept_name if Span.has_extension("concept_name") else "",
+        f"{role}_name": span_extension(span.doc, "concept_name", span.start_char, span.end_char, ""),
         f"{role}_attribute": attribute or "",
         f"{role}_start": span.start_char,
         f"{role}_end": span.end_char,

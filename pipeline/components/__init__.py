@@ -19,6 +19,18 @@ def doc_text(doc) -> str:
     return text
 
 
+def span_extension(doc, name: str, start_char: int, end_char: int, default=None):
+    """A Span extension's value read straight from where spaCy keeps it (`doc.user_data`),
+    without making the Span and its Underscore object; entities.py writes them the same way."""
+    return doc.user_data.get(("._.", name, start_char, end_char), default)
+
+
+def remember_text(doc, text: str):
+    """Keep the text a Doc was made from, so `doc_text` need not rebuild it."""
+    doc.user_data[_TEXT_KEY] = text
+    return doc
+
+
 def sentence_spans(doc) -> list:
     """The doc's sentences as Spans, read from the SENT_START array (`doc.sents` walks every token)."""
     if not len(doc):
