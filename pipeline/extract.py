@@ -107,16 +107,6 @@ class InputsDigest:
         return f"{self.documents}:{self._hash.hexdigest()}"
 
 
-def document_row(document: Document, n_sentences: int = 0) -> dict:
-    """The documents-table row (as `records.document_row`, which this process need not import:
-    records imports spaCy, and a process that only writes tables does not need it)."""
-    return {
-        "doc_id": document.doc_id, "source": document.source, "sha256": document.sha256,
-        "title": document.title, "n_chars": len(document.text), "n_sentences": n_sentences,
-        "status": document.status, "error": document.error,
-    }
-
-
 def kb_version() -> str:
     try:
         from pipeline.kb import kb_version as version
@@ -162,12 +152,12 @@ def process_chunk(nlp, documents: list[Document]) -> dict[str, list[dict]]:
         if result is None or result.payload is None:
             if result is not None:
                 document = replace(document, status="error", error=result.error)
-            tables["documents"].append(document_row(document))
+            tables["documents"].append(document.row())
             continue
         rows, n_sentences = decode_rows(result.payload)
         for name in CACHED_TABLES:
             tables[name].extend(rows[name])
-        tables["documents"].append(document_row(document, n_sentences))
+        tables["documents"].append(document.row(n_sentences))
     return tables
 
 
@@ -335,7 +325,7 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
             report.failed += 1
             summary.failures.append((document.doc_id, document.source, document.error))
             log.info("failed: %s (%s): %s", document.source, document.doc_id, document.error)
-            document_rows.append(document_row(document))
+            document_rows.append(document.row())
             continue
         used.append(document_key(document.doc_id, document.sha256))
         if processed is not None:
@@ -344,7 +334,7 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
         else:
             rows, n_sentences = decode_values(payload)
             output.add_values(rows)
-        document_rows.append(document_row(document, n_sentences))
+        document_rows.append(document.row(n_sentences))
         texts.write(document.doc_id, document.title, document.text)
         report.words += len(document.text.split())
         report.chars += len(document.text)

@@ -31,6 +31,13 @@ class Document:
     status: str = "ok"   # "ok" or "error"
     error: str = ""      # for errors: the reason
 
+    def row(self, n_sentences: int = 0) -> dict:
+        """This document's row of the documents table."""
+        return {
+            "doc_id": self.doc_id, "source": self.source, "sha256": self.sha256, "title": self.title,
+            "n_chars": len(self.text), "n_sentences": n_sentences, "status": self.status, "error": self.error,
+        }
+
 
 FORMAT_BY_EXTENSION = {
     ".txt": "text",

@@ -65,19 +65,6 @@ def fact_id(doc_id: str, predicate: str, subject: Span, obj: Span) -> str:
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
 
 
-def document_row(document: Document, n_sentences: int = 0) -> dict:
-    return {
-        "doc_id": document.doc_id,
-        "source": document.source,
-        "sha256": document.sha256,
-        "title": document.title,
-        "n_chars": len(document.text),
-        "n_sentences": n_sentences,
-        "status": document.status,
-        "error": document.error,
-    }
-
-
 def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
     """All rows that one processed document contributes to the four tables."""
     doc_id = document.doc_id
@@ -104,7 +91,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
             "score": float(span_extension(doc, "score", start, end, 1.0)),
             "abbreviation_of": span_extension(doc, "abbreviation_of", start, end, ""),
         })
-    facts = doc._.facts if Doc.has_extension("facts") else []
+    facts = (doc._.facts or []) if Doc.has_extension("facts") else []
     for fact in facts:
         sent = fact.sentence
         sentence_id, start, end = sentence_of_char[sent.start_char]
@@ -129,7 +116,7 @@ def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:
         })
     fact_rows.sort(key=lambda r: (r["sentence_start"], r["subject_start"], r["object_start"], r["predicate"]))
     return {
-        "documents": [document_row(document, len(sentences))],
+        "documents": [document.row(len(sentences))],
         "sentences": sentence_rows,
         "entities": entity_rows,
         "facts": fact_rows,

@@ -235,16 +235,6 @@ def test_unchanged_rerun_leaves_the_tables_untouched_and_a_changed_text_rewrites
     assert not forced.unchanged and forced.documents_processed == 5
 
 
-def test_document_row_matches_the_records_module():
-    from pipeline.extract import document_row
-    from pipeline.ingest import Document
-    from pipeline.records import document_row as records_document_row
-
-    for document in (Document("d1", "in/a.txt", "Riluzole is used in ALS.", "A title", "ab12"),
-                     Document("d2", "in/b.bin", "", sha256="", status="error", error="binary content")):
-        assert document_row(document, 3) == records_document_row(document, 3)
-
-
 def test_cli_start_up_imports_no_heavy_module():
     """`alsfacts extract` on a cached corpus must start fast: eval and review load on use."""
     code = ("import sys, pipeline.cli; "
