@@ -18,14 +18,20 @@ SEED = ROOT / "corpora" / "als_news_tregs.txt"
 DEV_DOCS = ROOT.parent / "shared" / "gold" / "dev" / "docs.jsonl"
 
 
-def _dev_text(doc_id: str) -> str:
-    if not DEV_DOCS.exists():
-        pytest.skip("../shared/gold/dev is not beside the repository")
-    for line in DEV_DOCS.open(encoding="utf-8"):
+def _jsonl_text(path: Path, wanted) -> str:
+    """The text (title + blank line + text) of the first record of a JSONL file that `wanted` accepts."""
+    if not path.exists():
+        pytest.skip(f"{path} is not beside the repository")
+    for line in path.open(encoding="utf-8"):
         record = json.loads(line)
-        if record["id"] == doc_id:
-            return record["title"] + "\n\n" + record["text"]
-    raise AssertionError(f"{doc_id} not in {DEV_DOCS}")
+        text = (record.get("title") or "") + "\n\n" + record["text"]
+        if wanted(record, text):
+            return text
+    raise AssertionError(f"no record of {path} matches")
+
+
+def _dev_text(doc_id: str) -> str:
+    return _jsonl_text(DEV_DOCS, lambda record, text: record["id"] == doc_id)
 
 
 def _sentence(text: str, start: str) -> str:
@@ -171,14 +177,7 @@ ABSTRACTS = ROOT.parent / "shared" / "data" / "als_corpus" / "abstracts.jsonl"
 
 
 def _corpus_sentence(start: str) -> str:
-    if not ABSTRACTS.exists():
-        pytest.skip("../shared/data/als_corpus is not beside the repository")
-    for line in ABSTRACTS.open(encoding="utf-8"):
-        record = json.loads(line)
-        text = (record.get("title") or "") + "\n\n" + record["text"]
-        if start in text:
-            return _sentence(text, start)
-    raise AssertionError(f"no abstract has {start!r}")
+    return _sentence(_jsonl_text(ABSTRACTS, lambda record, text: start in text), start)
 
 
 def test_a_link_to_a_comparative_is_a_signed_correlation():
