@@ -29,7 +29,7 @@ from typing import Callable, Iterable, Iterator
 
 from pipeline import __version__
 from pipeline.batch import DEFAULT_PIPELINE, ChunkResult, make_runner
-from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_rows, decode_values,
+from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_values,
                             document_key, nlp_description, package_version, pipeline_fingerprint)
 from pipeline.ingest import Document, iter_documents
 from pipeline.outputs import TEXTS_FILE, TableWriter, TextWriter, file_state, table_files, write_manifest
@@ -137,28 +137,6 @@ def _refuse_too_long(document: Document, limit: int) -> Document:
                        error=f"text too long for the pipeline: {len(document.text):,} characters "
                              f"(limit {limit:,}); split the document")
     return document
-
-
-def process_chunk(nlp, documents: list[Document]) -> dict[str, list[dict]]:
-    """Rows of all four tables for a chunk of documents, in input order (no cache, this process)."""
-    from pipeline.batch import extract_payloads
-
-    tables: dict[str, list[dict]] = {name: [] for name in TABLES}
-    documents = [_refuse_too_long(d, nlp.max_length) for d in documents]
-    ok = [d for d in documents if d.status == "ok"]
-    results = {r.doc_id: r for r in extract_payloads(nlp, ok)}
-    for document in documents:
-        result = results.get(document.doc_id) if document.status == "ok" else None
-        if result is None or result.payload is None:
-            if result is not None:
-                document = replace(document, status="error", error=result.error)
-            tables["documents"].append(document.row())
-            continue
-        rows, n_sentences = decode_rows(result.payload)
-        for name in CACHED_TABLES:
-            tables[name].extend(rows[name])
-        tables["documents"].append(document.row(n_sentences))
-    return tables
 
 
 def run_extract(

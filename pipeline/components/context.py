@@ -71,7 +71,6 @@ NOT_MODIFIERS = STOP_WORDS | {
     "younger", "adult", "consecutive", "total", "individual", "affected", "our", "whose", "both",
 }
 HEALTHY_WORDS = {"healthy", "control", "unaffected", "normal"}
-SUBTYPE_POPULATION = re.compile(r"^(sporadic|familial) (ALS|amyotrophic lateral sclerosis)$", re.I)
 SUBTYPE_MENTION = re.compile(r"\b(sporadic|familial) (ALS|amyotrophic lateral sclerosis)\b", re.I)
 WITH_STOP = STOP_WORDS | {"who", "were", "was", "showed", "had", "exhibited", "demonstrated", "treated", "receiving"}
 ANAPHORIC_STARTS = re.compile(r"^(the|this|that|these) (same )?(study|studies|research|researchers|team|authors|findings|work)\b", re.I)

@@ -42,7 +42,6 @@ GREEK = {
     "Δ": "delta", "Κ": "kappa",
 }
 GLUE_CHARS = "-‐‑‒–—'’ \u00a0"  # join pieces without breaking a term
-SLASH = "/"
 POSSESSIVES = {"'s", "’s", "'", "’"}
 PIECE_RE = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _GREEK_RE = re.compile("|".join(GREEK))
