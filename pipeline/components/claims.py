@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from pipeline.components import claim_phrases as phrases
 from pipeline.components import lower_words, sentence_spans
 from pipeline.components.claim_phrases import Trigger
+from pipeline.components.claim_features import TRIGGERS_KEY
 from pipeline.components.certainty import certainty_of
 
 DATA = Path(__file__).with_name("data")
@@ -115,6 +116,7 @@ class ClaimExtractor:
             if chosen and trig.start < chosen[-1].end:
                 continue
             chosen.append(trig)
+        doc.user_data[TRIGGERS_KEY] = chosen  # the claim classifier reads them as features
         by_sentence: dict[int, list[Trigger]] = {}
         for trig in chosen:
             by_sentence.setdefault(sentence_starts[bisect_right(sentence_starts, trig.start) - 1], []).append(trig)

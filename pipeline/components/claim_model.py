@@ -1,0 +1,232 @@
+"""The claim classifier: decides, for every candidate pair of mentions in a sentence,
+whether the sentence states a fact about them, which of the ten predicates, which
+argument is the subject, and whether it is denied.
+
+A registered pipe shaped like spaCy's trainable ones (`predict` → scores,
+`set_annotations` writes `doc._.facts`, `initialize` fits, `to_disk`/`from_disk`): four
+linear heads over hashed features (`claim_features.py`), learned with scikit-learn by
+`pipeline/training/claims.py` from `../shared/gold/train`:
+
+* `relation`  — is there a fact (binary);
+* `predicate` — which predicate, given a fact (ten classes);
+* `direction` — is the first mention the subject (binary, shared by all directed predicates,
+  so rare predicates learn direction from the frequent ones);
+* `negated`   — does the sentence deny it (binary).
+
+The hand-written extractor (`claims.py`) runs first; its facts are features and candidates
+here, not a second output. Certainty comes from the certainty cues; strength follows the
+predicate and certainty (FACTS_SPEC §2: a hedged causal claim is `conditional_causal`).
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction import FeatureHasher
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from pipeline.components import claim_phrases as phrases
+from pipeline.components import sentence_spans
+from pipeline.components.claim_features import Candidate, candidates
+from pipeline.components.claims import Fact, _deduplicate, _read_table
+from pipeline.schema import PREDICATES, SYMMETRIC_PREDICATES
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "claims"
+N_FEATURES = 2 ** 18
+HEADS = ("relation", "predicate", "direction", "negated")
+CAUSAL = {"increases", "decreases", "treats", "causes"}
+CORRELATIONAL = {"positively_correlated_with", "negatively_correlated_with", "higher_in", "lower_in", "associated_with"}
+
+
+def hasher() -> FeatureHasher:
+    return FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+
+
+def strength_for(predicate: str, certainty: str) -> str:
+    if predicate in CORRELATIONAL:
+        return "correlational"
+    if predicate == "safe_in":
+        return "none"
+    return "conditional_causal" if certainty == "hedged" else "direct_causal"
+
+
+class LinearHeads:
+    """Weights of the four heads: `weights[head]` is (N_FEATURES, n_classes), `bias[head]` (n_classes,)."""
+
+    def __init__(self, weights: dict, bias: dict, predicates: list[str], meta: dict | None = None):
+        self.weights = weights
+        self.bias = bias
+        self.predicates = predicates
+        self.meta = meta or {}
+
+    def scores(self, X) -> dict[str, np.ndarray]:
+        """Probabilities per head: relation/direction/negated → P(true), predicate → (n, 10)."""
+        out = {}
+        for head in HEADS:
+            z = X @ self.weights[head] + self.bias[head]
+            if head == "predicate":
+                z = z - z.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                out[head] = e / e.sum(axis=1, keepdims=True)
+            else:
+                out[head] = 1.0 / (1.0 + np.exp(-z[:, 0]))
+        return out
+
+    def to_disk(self, path: Path) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        arrays = {}
+        for head in HEADS:
+            w = self.weights[head]
+            rows = np.flatnonzero(np.abs(w).sum(axis=1))
+            arrays[f"{head}_rows"] = rows.astype(np.int32)
+            arrays[f"{head}_w"] = w[rows].astype(np.float32)
+            arrays[f"{head}_b"] = np.asarray(self.bias[head], dtype=np.float32)
+        np.savez_compressed(path / "heads.npz", **arrays)
+        meta = dict(self.meta, predicates=self.predicates, n_features=N_FEATURES)
+        (path / "model.json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_disk(cls, path: Path) -> "LinearHeads":
+        path = Path(path)
+        meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
+        data = np.load(path / "heads.npz")
+        weights, bias = {}, {}
+        for head in HEADS:
+            rows, w = data[f"{head}_rows"], data[f"{head}_w"]
+            full = np.zeros((N_FEATURES, w.shape[1]), dtype=np.float32)
+            full[rows] = w
+            weights[head] = full
+            bias[head] = data[f"{head}_b"]
+        return cls(weights, bias, meta["predicates"], meta)
+
+
+class ClaimClassifier:
+    """Sets `doc._.facts` from the candidate pairs the model accepts."""
+
+    def __init__(self, nlp: Language, name: str, model_path: str = "", threshold: float | None = None):
+        if not Doc.has_extension("facts"):
+            Doc.set_extension("facts", default=None)
+        self.name = name
+        self.hasher = hasher()
+        self.cue_sign = {row["word"]: row["sign"] for row in _read_table("comparison_cues.tsv")}
+        self.model: LinearHeads | None = None
+        path = Path(model_path) if model_path else MODEL_DIR
+        if (path / "heads.npz").is_file():
+            self.model = LinearHeads.from_disk(path)
+        self.threshold = threshold if threshold is not None else \
+            (self.model.meta.get("threshold", 0.5) if self.model else 0.5)
+
+    # ---- candidates ------------------------------------------------------
+    def doc_candidates(self, doc: Doc) -> list[Candidate]:
+        rule_facts = doc._.facts or []
+        sentences = sentence_spans(doc)
+        if not sentences:
+            return []
+        starts = [s.start for s in sentences]
+        ents_by_sentence: dict[int, list[Span]] = {}
+        for ent in doc.ents:
+            ents_by_sentence.setdefault(bisect_right(starts, ent.start) - 1, []).append(ent)
+        facts_by_sentence: dict[int, list] = {}
+        for fact in rule_facts:
+            facts_by_sentence.setdefault(bisect_right(starts, fact.subject.start) - 1, []).append(fact)
+        out = []
+        for index, sent in enumerate(sentences):
+            ents = phrases.arguments_of(doc, ents_by_sentence.get(index, []))
+            rules = facts_by_sentence.get(index, [])
+            if rules:  # mentions only the rules found ("patients" of a safety claim) are candidates too
+                known = {(e.start, e.end) for e in ents}
+                extra = [s for f in rules for s in (f.subject, f.object) if (s.start, s.end) not in known]
+                if extra:
+                    unique = {(s.start, s.end): s for s in extra}
+                    ents = sorted(ents + list(unique.values()), key=lambda s: (s.start, s.end))
+            out.extend(candidates(doc, sent, ents, rules, self.cue_sign))
+        return out
+
+    def featurize(self, cands: list[Candidate]):
+        return self.hasher.transform(c.features for c in cands)
+
+    # ---- spaCy pipe shape --------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        self.set_annotations([doc], self.predict([doc]))
+        return doc
+
+    def pipe(self, docs, batch_size: int = 64):
+        for doc in docs:
+            yield self(doc)
+
+    def predict(self, docs: list[Doc]) -> list[tuple[list[Candidate], dict]]:
+        out = []
+        for doc in docs:
+            cands = self.doc_candidates(doc)
+            if not cands or self.model is None:
+                out.append((cands, {}))
+                continue
+            out.append((cands, self.model.scores(self.featurize(cands))))
+        return out
+
+    def set_annotations(self, docs: list[Doc], predictions) -> None:
+        for doc, (cands, scores) in zip(docs, predictions):
+            if self.model is None:
+                continue  # no trained model: the rule facts stay
+            doc._.facts = facts_from_scores(doc, cands, scores, self.model.predicates, self.threshold)
+
+    def initialize(self, get_examples=None, nlp=None, *, heads: LinearHeads | None = None) -> None:
+        """Take trained heads (fitting needs gold facts, which spaCy Examples do not carry:
+        `pipeline.training.claims.fit` does it and passes them here)."""
+        if heads is not None:
+            self.model = heads
+            self.threshold = heads.meta.get("threshold", self.threshold)
+
+    def to_disk(self, path, exclude=tuple()) -> None:
+        if self.model is not None:
+            self.model.to_disk(Path(path))
+
+    def from_disk(self, path, exclude=tuple()) -> "ClaimClassifier":
+        if (Path(path) / "heads.npz").is_file():
+            self.model = LinearHeads.from_disk(Path(path))
+        return self
+
+
+def decide(scores: dict, index: int, predicates: list[str], threshold: float) -> tuple[str, bool, bool] | None:
+    """(predicate, first-is-subject, negated) for candidate `index`, or None."""
+    if scores["relation"][index] < threshold:
+        return None
+    predicate = predicates[int(np.argmax(scores["predicate"][index]))]
+    forward = predicate in SYMMETRIC_PREDICATES or scores["direction"][index] >= 0.5
+    return predicate, bool(forward), bool(scores["negated"][index] >= 0.5)
+
+
+def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold: float) -> list[Fact]:
+    from pipeline.components.certainty import certainty_of
+
+    facts = []
+    for i, cand in enumerate(cands):
+        decision = decide(scores, i, predicates, threshold)
+        if decision is None:
+            continue
+        predicate, forward, negated = decision
+        subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
+        certainty = certainty_of(cand.sentence)
+        extractor = "model"
+        if cand.rule is not None:
+            extractor += "+" + cand.rule.extractor
+        facts.append(Fact(
+            subject=subject, object=obj, predicate=predicate, negated=negated, certainty=certainty,
+            strength=strength_for(predicate, certainty),
+            subject_attribute=phrases.attribute(doc, subject), object_attribute=phrases.attribute(doc, obj),
+            confidence=round(float(scores["relation"][i]), 3), extractor=extractor, sentence=cand.sentence,
+        ))
+    return _deduplicate(facts)
+
+
+@Language.factory("alsfacts_claim_model", default_config={"model_path": "", "threshold": None})
+def create_claim_classifier(nlp: Language, name: str, model_path: str, threshold: float | None):
+    return ClaimClassifier(nlp, name, model_path, threshold)
+
+
+__all__ = ["ClaimClassifier", "LinearHeads", "PREDICATES", "strength_for"]

@@ -1,0 +1,149 @@
+"""Train the claim classifier (`pipeline/components/claim_model.py`) on gold facts.
+
+1. The pipeline, up to the rule extractor, runs over the gold documents (`nlp.pipe`).
+2. Every candidate pair of a sentence is labelled from the gold facts of that sentence: a
+   gold fact labels the candidate whose two mentions match its arguments (FACTS_SPEC §4
+   argument rule) best — exact text first, then equal ids, then containment or shared
+   content words. Other candidates that also match a gold fact are left out of training
+   (ambiguous), and all remaining candidates are `no fact`.
+3. Four scikit-learn logistic regressions, one per head, on hashed features; fixed seeds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from pipeline.components.claim_model import HEADS, N_FEATURES, ClaimClassifier, LinearHeads
+from pipeline.evaluate import _argument, arguments_match
+from pipeline.schema import PREDICATES, SYMMETRIC_PREDICATES
+from pipeline.training.gold import GoldDocument, find_sentence
+
+SEED = 7
+
+
+@dataclass
+class LabelledCandidate:
+    doc_id: str
+    candidate: object
+    relation: bool
+    predicate: str = ""
+    forward: bool = True
+    negated: bool = False
+
+
+def _match_quality(gold_arg: dict, span) -> int:
+    text, concept = span.text, span.kb_id_
+    if text.lower() == (gold_arg.get("text") or "").lower():
+        return 3
+    if concept and concept == (gold_arg.get("concept_id") or ""):
+        return 2
+    if arguments_match(_argument(gold_arg.get("text") or "", gold_arg.get("concept_id") or ""), _argument(text, concept)):
+        return 1
+    return 0
+
+
+def label_candidates(doc, gold: GoldDocument, cands: list) -> list[LabelledCandidate]:
+    """Candidates of one document with their gold labels (ambiguous ones dropped)."""
+    by_sentence: dict[tuple[int, int], list[dict]] = {}
+    for fact in gold.facts:
+        bounds = find_sentence(gold.text, fact["sentence"])
+        if bounds is not None:
+            by_sentence.setdefault(bounds, []).append(fact)
+    positive: dict[int, tuple] = {}
+    ambiguous: set[int] = set()
+    for (g_start, g_end), facts in by_sentence.items():
+        inside = [i for i, c in enumerate(cands)
+                  if c.sentence.start_char < g_end and c.sentence.end_char > g_start]
+        for fact in facts:
+            best, best_score = None, 0
+            matching = []
+            for i in inside:
+                c = cands[i]
+                fwd = (_match_quality(fact["subject"], c.first), _match_quality(fact["object"], c.second))
+                rev = (_match_quality(fact["subject"], c.second), _match_quality(fact["object"], c.first))
+                for forward, (qs, qo) in ((True, fwd), (False, rev)):
+                    if qs and qo:
+                        matching.append(i)
+                        score = qs + qo - 0.001 * (c.second.start - c.first.end)
+                        if score > best_score:
+                            best, best_score = (i, forward), score
+            if best is None:
+                continue
+            i, forward = best
+            if fact["predicate"] in SYMMETRIC_PREDICATES:
+                forward = True
+            positive.setdefault(i, (fact["predicate"], forward, bool(fact.get("negated"))))
+            ambiguous.update(j for j in matching if j != i)
+    out = []
+    for i, cand in enumerate(cands):
+        if i in positive:
+            predicate, forward, negated = positive[i]
+            out.append(LabelledCandidate(gold.doc_id, cand, True, predicate, forward, negated))
+        elif i not in ambiguous:
+            out.append(LabelledCandidate(gold.doc_id, cand, False))
+    return out
+
+
+def rule_pipeline(nlp):
+    """The names of the pipes to run before the classifier (everything but it)."""
+    return [name for name in nlp.pipe_names if name != "claim_model"]
+
+
+def labelled_dataset(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> list[LabelledCandidate]:
+    rows = []
+    with nlp.select_pipes(enable=rule_pipeline(nlp)):
+        for doc, gold in zip(nlp.pipe(g.text for g in gold_docs), gold_docs):
+            rows.extend(label_candidates(doc, gold, classifier.doc_candidates(doc)))
+    return rows
+
+
+def _active(X):
+    """The hashed columns that occur (fitting on them only is many times faster)."""
+    cols = np.unique(X.indices)
+    return X[:, cols], cols
+
+
+def _binary_head(X, y, C: float) -> tuple[np.ndarray, np.ndarray]:
+    w = np.zeros((N_FEATURES, 1), dtype=np.float32)
+    if len(set(y)) < 2:  # a slice with one class: a constant head
+        return w, np.array([8.0 if y and y[0] else -8.0], dtype=np.float32)
+    Xa, cols = _active(X)
+    model = LogisticRegression(C=C, max_iter=3000, random_state=SEED, solver="liblinear")
+    model.fit(Xa, y)
+    w[cols, 0] = model.coef_[0]
+    return w, model.intercept_.astype(np.float32)
+
+
+def fit(classifier: ClaimClassifier, rows: list[LabelledCandidate], C: float = 0.5,
+        threshold: float = 0.4, meta: dict | None = None) -> LinearHeads:
+    """Four heads from labelled candidates."""
+    X = classifier.featurize([r.candidate for r in rows]).tocsr()
+    weights, bias = {}, {}
+    weights["relation"], bias["relation"] = _binary_head(X, [r.relation for r in rows], C)
+    pos = [i for i, r in enumerate(rows) if r.relation]
+    Xp = X[pos]
+    labels = [rows[i].predicate for i in pos]
+    present = sorted(set(labels))
+    w = np.zeros((N_FEATURES, len(PREDICATES)), dtype=np.float32)
+    b = np.full(len(PREDICATES), -20.0, dtype=np.float32)
+    if len(present) >= 2:
+        Xa, cols = _active(Xp)
+        model = LogisticRegression(C=C, max_iter=3000, random_state=SEED)
+        model.fit(Xa, labels)
+        for k, label in enumerate(model.classes_):
+            w[cols, PREDICATES.index(label)] = model.coef_[k]
+            b[PREDICATES.index(label)] = model.intercept_[k]
+    elif present:
+        b[PREDICATES.index(present[0])] = 0.0
+    weights["predicate"], bias["predicate"] = w, b
+    directed = [i for i in pos if rows[i].predicate not in SYMMETRIC_PREDICATES]
+    weights["direction"], bias["direction"] = _binary_head(X[directed], [rows[i].forward for i in directed], C)
+    weights["negated"], bias["negated"] = _binary_head(Xp, [rows[i].negated for i in pos], C)
+    info = dict(meta or {}, threshold=threshold, C=C, n_candidates=len(rows), n_positive=len(pos))
+    return LinearHeads(weights, bias, list(PREDICATES), info)
+
+
+__all__ = ["HEADS", "LabelledCandidate", "fit", "label_candidates", "labelled_dataset"]

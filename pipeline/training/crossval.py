@@ -1,0 +1,93 @@
+"""Document-level k-fold cross-validation of the claim classifier on a gold set, scored
+with `alsfacts eval`'s own rules (FACTS_SPEC §4).
+
+For each fold the classifier is trained on the other folds' documents only and predicts
+the fold's documents; the predictions of all folds are scored together. Three systems are
+scored on the same documents: the rules alone, the model alone (rules as features), and
+their union, so the ablation table comes from one run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.components.claim_model import ClaimClassifier, facts_from_scores
+from pipeline.evaluate import GoldSet, Predictions, evaluate
+from pipeline.training import claims as claim_training
+from pipeline.training.gold import GoldDocument, document_folds
+
+
+@dataclass
+class ProcessedDocument:
+    gold: GoldDocument
+    doc: object
+    candidates: list
+    labelled: list
+
+
+def process(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> list[ProcessedDocument]:
+    out = []
+    with nlp.select_pipes(enable=claim_training.rule_pipeline(nlp)):
+        for doc, gold in zip(nlp.pipe(g.text for g in gold_docs), gold_docs):
+            cands = classifier.doc_candidates(doc)
+            out.append(ProcessedDocument(gold, doc, cands, claim_training.label_candidates(doc, gold, cands)))
+    return out
+
+
+def entity_rows(doc, doc_id: str) -> list[dict]:
+    return [{"doc_id": doc_id, "text": e.text, "type": e.label_, "concept_id": e.kb_id_} for e in doc.ents]
+
+
+def fact_rows(facts, doc_id: str) -> list[dict]:
+    rows = []
+    for f in facts:
+        rows.append({
+            "doc_id": doc_id, "predicate": f.predicate, "negated": f.negated, "certainty": f.certainty,
+            "strength": f.strength,
+            "subject_text": f.subject.text, "subject_type": f.subject.label_, "subject_id": f.subject.kb_id_,
+            "subject_attribute": f.subject_attribute,
+            "object_text": f.object.text, "object_type": f.object.label_, "object_id": f.object.kb_id_,
+            "object_attribute": f.object_attribute,
+        })
+    return rows
+
+
+def _gold_set(docs: list[ProcessedDocument]) -> GoldSet:
+    return GoldSet.from_records([e for d in docs for e in d.gold.entities], [f for d in docs for f in d.gold.facts])
+
+
+def _score(docs: list[ProcessedDocument], facts_of: dict[str, list]) -> dict:
+    entities = pd.DataFrame([r for d in docs for r in entity_rows(d.doc, d.gold.doc_id)])
+    facts = pd.DataFrame([r for d in docs for r in fact_rows(facts_of[d.gold.doc_id], d.gold.doc_id)])
+    if facts.empty:
+        facts = None
+    return evaluate(_gold_set(docs), Predictions.from_frames(entities, facts))
+
+
+def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k: int = 5,
+                   C: float = 0.5, thresholds=(0.3, 0.35, 0.4, 0.45, 0.5, 0.55)) -> dict:
+    """Scores of rules, model and union over k document-level folds; the model at each threshold."""
+    folds = document_folds([d.gold.doc_id for d in docs], k)
+    fold_of = {doc_id: i for i, fold in enumerate(folds) for doc_id in fold}
+    scored = {}  # doc_id -> (candidates, scores)
+    for i in range(k):
+        train_rows = [row for d in docs if fold_of[d.gold.doc_id] != i for row in d.labelled]
+        heads = claim_training.fit(classifier, train_rows, C=C)
+        for d in docs:
+            if fold_of[d.gold.doc_id] == i and d.candidates:
+                scored[d.gold.doc_id] = heads.scores(classifier.featurize(d.candidates))
+    predicates = heads.predicates
+    results = {"rules": _score(docs, {d.gold.doc_id: list(d.doc._.facts or []) for d in docs})}
+    for t in thresholds:
+        model_facts = {d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], predicates, t)
+                       if d.gold.doc_id in scored else [] for d in docs}
+        results[f"model@{t}"] = _score(docs, model_facts)
+    return results
+
+
+def summary(report: dict) -> dict:
+    ents, facts = report["entities"]["overall"], report["facts"]["strict"]
+    return {"entity_f1": ents["f1"], "fact_p": facts["precision"], "fact_r": facts["recall"],
+            "fact_f1": facts["f1"], "pairs_f1": report["facts"]["pairs"]["f1"]}
