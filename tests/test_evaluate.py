@@ -2,6 +2,7 @@
 
 import copy
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -475,3 +476,146 @@ def test_cli_fails_clearly_without_predictions(cli_app, tmp_path):
     result = CliRunner().invoke(cli_app, ["eval", "--gold", str(SEED), "--pred", str(tmp_path)])
     assert result.exit_code == 2
     assert "no entities or facts table" in result.output
+
+
+# ----------------------------------------------------------------------------- argument coverage
+
+
+@pytest.fixture(scope="module")
+def seed_text():
+    return SEED_TEXT.read_text(encoding="utf-8")
+
+
+def mention(doc_id: str, text: str, start: int, mention_text: str = "", concept_id: str = "") -> dict:
+    """An entity row with offsets (the argument rule ignores the type)."""
+    mention_text = mention_text or text[start:]
+    return {"doc_id": doc_id, "text": mention_text, "type": "DISEASE", "concept_id": concept_id,
+            "start": start, "end": start + len(mention_text)}
+
+
+def at(text: str, phrase: str, after: int = 0) -> int:
+    position = text.find(phrase, after)
+    assert position >= 0, phrase
+    return position
+
+
+def coverage_of(gold_facts: list[dict], rows: list[dict], texts: dict) -> dict:
+    gold = ev.GoldSet.from_records([], gold_facts)
+    frame = pd.DataFrame(rows, columns=["doc_id", "text", "type", "concept_id", "start", "end"])
+    return ev.score_predictions(gold, frame, None, texts=texts)["argument_coverage"]
+
+
+def test_argument_coverage_needs_both_arguments_in_the_sentence(seed_facts, seed_text):
+    fact = pick(seed_facts, "IL-2", "increases", "Tregs")
+    doc, sentence = fact["doc_id"], fact["sentence"]
+    begin = at(seed_text, sentence)
+    il2 = mention(doc, seed_text, at(seed_text, "IL-2", begin), "IL-2")
+    tregs = mention(doc, seed_text, at(seed_text, "Tregs", begin), "Tregs")
+    assert tregs["end"] <= begin + len(sentence)
+    texts = {doc: seed_text}
+    covered = coverage_of([fact], [il2, tregs], texts)
+    assert covered["overall"]["covered"] == 1 and covered["by_predicate"]["increases"]["share"] == 1.0
+    only_subject = coverage_of([fact], [il2], texts)["overall"]
+    assert (only_subject["covered"], only_subject["subject_found"], only_subject["object_found"]) == (0, 1, 0)
+    # the object named only in another sentence of the document does not count
+    elsewhere = mention(doc, seed_text, at(seed_text, "Tregs"), "Tregs")
+    assert elsewhere["start"] < begin
+    assert coverage_of([fact], [il2, elsewhere], texts)["overall"]["covered"] == 0
+    # one mention that contains both arguments is not a pair of arguments
+    both = mention(doc, seed_text, begin, sentence)
+    assert coverage_of([fact], [both], texts)["overall"]["covered"] == 0
+    # matched by the argument rule: a same-id mention, whatever its text
+    by_id = dict(tregs, text="regulatory cells", concept_id=fact["object"]["concept_id"])
+    assert coverage_of([fact], [il2, by_id], texts)["overall"]["covered"] == 1
+
+
+def test_argument_coverage_locates_sentences_across_white_space(seed_facts, seed_text):
+    fact = pick(seed_facts, "IL-2", "increases", "Tregs")
+    begin = at(seed_text, fact["sentence"])
+    # the document breaks the sentence over lines; offsets shift by nothing (one space -> one newline)
+    text = seed_text[:begin] + fact["sentence"].replace(" ", "\n") + seed_text[begin + len(fact["sentence"]):]
+    rows = [mention(fact["doc_id"], text, at(text, "IL-2", begin), "IL-2"),
+            mention(fact["doc_id"], text, at(text, "Tregs", begin), "Tregs")]
+    result = coverage_of([fact], rows, {fact["doc_id"]: text})["overall"]
+    assert (result["covered"], result["sentence_not_located"]) == (1, 0)
+    moved = coverage_of([changed(fact, sentence="IL-2 raised Tregs.")], rows, {fact["doc_id"]: text})["overall"]
+    assert (moved["covered"], moved["sentence_not_located"]) == (0, 1)
+
+
+def test_argument_coverage_on_seed_and_dev_with_mentions_at_every_argument(seed_facts, dev_facts, seed_text):
+    """Mentions placed at each gold argument's text inside its sentence cover those facts, and only them."""
+    texts = {**ev.load_gold(DEV).texts, "als_news_tregs.txt": seed_text}
+    facts = seed_facts + dev_facts
+    rows, verbatim = [], []
+    for fact in facts:
+        text = texts[fact["doc_id"]]
+        spans = ev.sentence_spans(text, fact["sentence"])  # the seed text has a no-break space in one
+        assert spans, fact["sentence"]
+        begin, end = spans[0]
+        places = {}
+        for role in ("subject", "object"):
+            found = text.lower().find(fact[role]["text"].lower(), begin, end)
+            if found >= 0:
+                places[role] = mention(fact["doc_id"], text, found, text[found:found + len(fact[role]["text"])])
+        rows += places.values()
+        verbatim.append(len(places) == 2 and places["subject"]["start"] != places["object"]["start"])
+    assert sum(verbatim) >= 0.8 * len(facts)  # most gold arguments are verbatim text of their sentence
+    result = coverage_of(facts, rows, texts)
+    assert result["overall"]["facts"] == len(facts) and result["overall"]["sentence_not_located"] == 0
+    assert result["overall"]["covered"] >= sum(verbatim)
+    assert set(result["by_predicate"]) == {fact["predicate"] for fact in facts}
+    nothing = coverage_of(facts, [], texts)["overall"]
+    assert (nothing["covered"], nothing["subject_found"], nothing["object_found"]) == (0, 0, 0)
+
+
+def test_argument_coverage_leaves_out_documents_without_text(seed_facts):
+    gold = ev.GoldSet.from_records([], seed_facts)
+    report = ev.score_predictions(gold, None, None, texts={})
+    assert report["argument_coverage"]["overall"]["facts"] == 0
+    assert report["argument_coverage"]["documents_without_text"] == ["als_news_tregs.txt"]
+    assert any("without a text" in note for note in report["notes"])
+
+
+# ----------------------------------------------------------------------------- python API for cross-validation
+
+
+def test_doc_ids_restrict_gold_and_predictions(seed_entities, seed_facts, dev_facts):
+    gold = ev.load_gold([SEED, DEV])
+    prediction = ev.Predictions.from_frames(
+        entity_frame(seed_entities), fact_frame(seed_facts + [changed(dev_facts[0], negated=True)])
+    )
+    fold = ["als_news_tregs.txt", dev_facts[0]["doc_id"]]
+    report = ev.evaluate(gold, prediction, doc_ids=fold)
+    assert report["documents"]["gold"] == 2 and set(report["by_document"]) == set(fold)
+    facts_in_fold = [fact for fact in seed_facts + dev_facts if fact["doc_id"] in fold]
+    assert report["facts"]["strict"]["gold"] == len(facts_in_fold)
+    assert report["facts"]["strict"]["found"] == len(seed_facts)
+    dev_doc = report["by_document"][dev_facts[0]["doc_id"]]
+    assert dev_doc["facts"]["found"] == 0 and dev_doc["facts"]["predicted"] == 1
+    assert report["by_document"]["als_news_tregs.txt"]["facts"]["f1"] == 1.0
+    assert sum(doc["facts"]["gold"] for doc in report["by_document"].values()) == len(facts_in_fold)
+    assert sum(doc["entities"]["found"] for doc in report["by_document"].values()) == report["entities"]["overall"]["found"]
+    unknown = ev.evaluate(gold, prediction, doc_ids=["als_news_tregs.txt", "PMID:0"])
+    assert any("no gold annotations" in note for note in unknown["notes"])
+    assert unknown["documents"]["gold"] == 2 and unknown["facts"]["strict"]["gold"] == len(seed_facts)
+
+
+def test_in_memory_scores_equal_the_scores_of_a_written_folder(tmp_path, seed_entities, seed_facts, seed_text):
+    entities = entity_frame(seed_entities)
+    begin = at(seed_text, "IL-2")
+    il2_row = entities.index[entities["text"] == "IL-2"][0]
+    entities.loc[il2_row, ["start", "end"]] = [begin, begin + 4]  # one mention with offsets
+    facts = fact_frame(seed_facts[:10])
+    folder = tmp_path / "run"
+    folder.mkdir()
+    entities.to_csv(folder / "entities.csv", index=False)
+    facts.to_csv(folder / "facts.csv", index=False)
+    (folder / "texts.jsonl").write_text(
+        json.dumps({"doc_id": "als_news_tregs.txt", "title": "", "text": seed_text}) + "\n", encoding="utf-8"
+    )
+    from_folder = ev.evaluate(ev.load_gold(SEED), ev.load_predictions(folder))
+    in_memory = ev.score_predictions(ev.load_gold(SEED), entities, facts, texts={"als_news_tregs.txt": seed_text})
+    for key in ("entities", "facts", "argument_coverage", "by_document"):
+        assert from_folder[key] == in_memory[key], key
+    assert in_memory["facts"]["strict"]["recall"] == pytest.approx(10 / 16)
+    assert in_memory["argument_coverage"]["overall"]["subject_found"] >= 1
