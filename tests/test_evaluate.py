@@ -2,6 +2,7 @@
 
 import copy
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +15,7 @@ from pipeline.schema import ENTITY_COLUMNS, FACT_COLUMNS
 
 GOLD_ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "gold"
 SEED, DEV = GOLD_ROOT / "seed", GOLD_ROOT / "dev"
+SEED_TEXT = GOLD_ROOT / ".." / "seed" / "als_news_tregs.txt"
 
 pytestmark = pytest.mark.skipif(
     not (SEED / "facts.jsonl").is_file() or not (DEV / "facts.jsonl").is_file(),
@@ -153,7 +155,7 @@ def all_ratios(report: dict):
 
 
 def test_gold_against_itself_scores_one_over_seed_and_dev(gold_as_predictions):
-    gold = ev.load_gold([GOLD_ROOT])
+    gold = ev.load_gold([SEED, DEV])
     predictions = ev.load_predictions(gold_as_predictions)
     assert predictions.notes == []
     report = ev.evaluate(gold, predictions)
@@ -186,9 +188,13 @@ def test_csv_is_read_when_parquet_cannot_be(monkeypatch, tmp_path, seed_entities
 
 
 def test_gold_folders_repeat_or_nest_without_double_counting():
-    both = ev.load_gold([SEED, DEV])
-    nested = ev.load_gold([GOLD_ROOT, SEED])
-    assert len(nested.facts) == len(both.facts) and len(nested.entities) == len(both.entities)
+    set_folders = ev.gold_set_folders(GOLD_ROOT)  # seed, dev and any other set in ../shared/gold
+    assert {SEED.name, DEV.name} <= {folder.name for folder in set_folders}
+    each = ev.load_gold(set_folders)
+    nested = ev.load_gold([GOLD_ROOT, SEED, DEV])
+    assert len(nested.sources) == len(set_folders)
+    assert len(nested.facts) == len(each.facts) and len(nested.entities) == len(each.entities)
+    assert len(nested.facts) == sum(len(read_jsonl(folder / "facts.jsonl")) for folder in set_folders)
     assert ev.load_gold(SEED).doc_ids == {"als_news_tregs.txt"}
 
 
@@ -210,13 +216,22 @@ def test_mentions_of_one_concept_are_one_item(seed_entities):
 
 def test_text_keyed_entity_matches_by_containment_either_way(seed_entities):
     decline = entity(seed_entities, "functional decline")  # OUTCOME without id
-    for text in ("rapid functional decline", "decline", "Functional  Decline"):
+    for text in ("rapid functional decline", "decline", "Functional  Decline", "functional-decline"):
         result = score_entities([decline], [changed(decline, text=text)])
         assert result["overall"]["recall"] == 1.0 and result["overall"]["precision"] == 1.0, text
-    unrelated = score_entities([decline], [changed(decline, text="motor decline")])
-    assert unrelated["overall"]["recall"] == 0.0
+    for text in ("motor decline", "dysfunctional decline", "functional declines"):
+        result = score_entities([decline], [changed(decline, text=text)])
+        assert result["overall"]["recall"] == 0.0 and result["overall"]["precision"] == 0.0, text
     other_type = score_entities([decline], [changed(decline, type="DISEASE")])
     assert other_type["overall"]["recall"] == 0.0 and other_type["overall"]["precision"] == 0.0
+
+
+def test_entity_containment_is_at_word_boundaries(seed_entities):
+    als = changed(entity(seed_entities, "ALS"), concept_id="")  # text-keyed on both sides
+    assert score_entities([als], [changed(als, text="familial ALS")])["overall"]["f1"] == 1.0
+    assert score_entities([changed(als, text="familial ALS")], [als])["overall"]["f1"] == 1.0
+    assert score_entities([als], [changed(als, text="fALS")])["overall"]["f1"] == 0.0
+    assert score_entities([changed(als, text="fALS")], [als])["overall"]["f1"] == 0.0
 
 
 def test_predicted_id_item_matches_text_keyed_gold_through_its_mentions(seed_entities):
@@ -260,14 +275,28 @@ def test_fact_argument_text_containment(seed_facts):
     assert score_facts([gold], [contained])["strict"]["recall"] == 1.0
 
 
-def test_fact_argument_content_word_overlap_half_of_smaller_set(seed_facts):
+def test_fact_argument_content_words_jaccard_at_least_half(seed_facts):
     gold = pick(seed_facts, "Treg levels", "negatively_correlated_with", "rate of disease progression")
-    # gold object content words: {rate, disease, progression}
-    half = changed(gold, object={"concept_id": "", "text": "progression speed"})  # 1 of 2
-    less = changed(gold, object={"concept_id": "", "text": "age at disease onset"})  # 1 of 3
-    assert ev.content_words("age at disease onset") == {"age", "disease", "onset"}
+    # gold object content words: {rate, disease, progression}; neither text below contains the other
+    half = changed(gold, object={"concept_id": "", "text": "disease progression speed"})  # 2 of 4
+    less = changed(gold, object={"concept_id": "", "text": "progression speed"})  # 1 of 4
+    assert ev.content_words("rate of disease progression") == {"rate", "disease", "progression"}
     assert score_facts([gold], [half])["strict"]["recall"] == 1.0
     assert score_facts([gold], [less])["strict"]["recall"] == 0.0
+
+
+def test_fact_arguments_match_as_tokens_not_characters(seed_facts, dev_facts):
+    il2 = pick(seed_facts, "IL-2", "increases", "Tregs")
+    for text in ("IL-6", "IL-21", "IL-2R"):  # one shared token of three: no containment, Jaccard 1/3
+        other = changed(il2, subject={"concept_id": "", "text": text})
+        assert score_facts([il2], [other])["strict"]["recall"] == 0.0, text
+    for text in ("low-dose IL-2", "IL 2", "il-2 therapy"):
+        same = changed(il2, subject={"concept_id": "", "text": text})
+        assert score_facts([il2], [same])["strict"]["recall"] == 1.0, text
+    association = pick(dev_facts, "TDP-43", "associated_with", "STMN2")
+    aggregation = changed(association, subject={"concept_id": "", "text": "TDP-43 aggregation"})
+    assert score_facts([association], [aggregation])["strict"]["recall"] == 1.0
+    assert ev.tokens("TDP-43 aggregation") == ("tdp", "43", "aggregation")
 
 
 def test_equal_ids_match_whatever_the_text(seed_facts):
@@ -282,15 +311,24 @@ def reversed_fact(fact: dict, **changes) -> dict:
     return changed(fact, subject=copy.deepcopy(fact["object"]), object=copy.deepcopy(fact["subject"]), **changes)
 
 
-def test_reversed_arguments_match_only_for_symmetric_predicates(seed_facts, dev_facts):
+def test_reversed_arguments_match_only_when_the_gold_predicate_is_symmetric(seed_facts, dev_facts):
     association = pick(dev_facts, "TDP-43", "associated_with", "STMN2")
     increase = pick(seed_facts, "IL-2", "increases", "Tregs")
+    correlation = pick(seed_facts, "Treg levels", "negatively_correlated_with", "rate of disease progression")
     assert score_facts([association], [reversed_fact(association)])["strict"]["recall"] == 1.0
+    assert score_facts([correlation], [reversed_fact(correlation)])["strict"]["recall"] == 1.0
     result = score_facts([increase], [reversed_fact(increase)])
     assert result["strict"]["recall"] == 0.0 and result["pairs"]["recall"] == 0.0
-    # a predicted correlation has no argument order, and shares the positive class
-    correlation = reversed_fact(increase, predicate="positively_correlated_with", strength="correlational")
-    assert score_facts([increase], [correlation])["strict"]["recall"] == 1.0
+    # the gold predicate decides: a reversed predicted correlation does not find a gold increase ...
+    predicted_correlation = reversed_fact(increase, predicate="positively_correlated_with", strength="correlational")
+    result = score_facts([increase], [predicted_correlation])
+    assert result["strict"]["recall"] == 0.0 and result["pairs"]["recall"] == 0.0
+    # ... while a reversed predicted decrease finds a gold correlation of the same class
+    decrease = reversed_fact(correlation, predicate="decreases", strength="direct_causal")
+    assert score_facts([correlation], [decrease])["strict"]["recall"] == 1.0
+    # and a reversed predicted increase finds a gold association as a pair only (other class)
+    result = score_facts([association], [reversed_fact(association, predicate="increases")])
+    assert result["strict"]["recall"] == 0.0 and result["pairs"]["recall"] == 1.0
 
 
 def test_negated_fact_has_no_polarity_class(dev_facts):
@@ -321,7 +359,7 @@ def test_matching_is_maximum_not_greedy(seed_facts):
     tregs = pick(seed_facts, "Tregs", "decreases", "progression of the disease")
     therapy = pick(seed_facts, "Cell therapy", "decreases", "progression of ALS")
     # matches both gold facts (subject text contains both subjects, same object id),
-    # and agrees with the Tregs fact on certainty and strength ...
+    # and agrees with the Tregs fact (asserted, direct_causal) on certainty and strength ...
     broad = changed(therapy, subject={"text": "cell therapy with Tregs", "concept_id": ""},
                     certainty=tregs["certainty"], strength=tregs["strength"])
     # ... while this one matches only the Tregs fact, agreeing on nothing else
@@ -329,8 +367,25 @@ def test_matching_is_maximum_not_greedy(seed_facts):
     for prediction in ([broad, narrow], [narrow, broad]):
         result = score_facts([tregs, therapy], prediction)
         assert result["strict"]["recall"] == 1.0 and result["strict"]["precision"] == 1.0
-        # broad went to the therapy fact (both direct_causal), narrow to the Tregs fact
-        assert result["strength"]["confusion"] == {"direct_causal": {"correlational": 1, "direct_causal": 1}}
+        # broad went to the therapy fact (hedged, conditional_causal), narrow to the Tregs fact
+        assert result["strength"]["confusion"] == {
+            "conditional_causal": {"direct_causal": 1}, "direct_causal": {"correlational": 1}
+        }
+
+
+def test_ties_between_maximum_matchings_go_to_agreeing_attributes(seed_facts):
+    tregs = pick(seed_facts, "Tregs", "decreases", "progression of the disease")
+    therapy = pick(seed_facts, "Cell therapy", "decreases", "progression of ALS")
+    assert (tregs["strength"], therapy["strength"]) == ("direct_causal", "conditional_causal")
+    broad = {"text": "cell therapy with Tregs", "concept_id": ""}  # matches both gold facts
+    like_tregs = changed(therapy, subject=broad, certainty=tregs["certainty"], strength=tregs["strength"])
+    like_therapy = changed(tregs, subject=broad, certainty=therapy["certainty"], strength=therapy["strength"])
+    for prediction in ([like_tregs, like_therapy], [like_therapy, like_tregs]):
+        result = score_facts([tregs, therapy], prediction)
+        assert result["strict"]["f1"] == 1.0
+        assert result["strength"]["confusion"] == {
+            "conditional_causal": {"conditional_causal": 1}, "direct_causal": {"direct_causal": 1}
+        }
 
 
 def test_fact_scores_per_predicate(seed_facts, dev_facts):
@@ -421,3 +476,146 @@ def test_cli_fails_clearly_without_predictions(cli_app, tmp_path):
     result = CliRunner().invoke(cli_app, ["eval", "--gold", str(SEED), "--pred", str(tmp_path)])
     assert result.exit_code == 2
     assert "no entities or facts table" in result.output
+
+
+# ----------------------------------------------------------------------------- argument coverage
+
+
+@pytest.fixture(scope="module")
+def seed_text():
+    return SEED_TEXT.read_text(encoding="utf-8")
+
+
+def mention(doc_id: str, text: str, start: int, mention_text: str = "", concept_id: str = "") -> dict:
+    """An entity row with offsets (the argument rule ignores the type)."""
+    mention_text = mention_text or text[start:]
+    return {"doc_id": doc_id, "text": mention_text, "type": "DISEASE", "concept_id": concept_id,
+            "start": start, "end": start + len(mention_text)}
+
+
+def at(text: str, phrase: str, after: int = 0) -> int:
+    position = text.find(phrase, after)
+    assert position >= 0, phrase
+    return position
+
+
+def coverage_of(gold_facts: list[dict], rows: list[dict], texts: dict) -> dict:
+    gold = ev.GoldSet.from_records([], gold_facts)
+    frame = pd.DataFrame(rows, columns=["doc_id", "text", "type", "concept_id", "start", "end"])
+    return ev.score_predictions(gold, frame, None, texts=texts)["argument_coverage"]
+
+
+def test_argument_coverage_needs_both_arguments_in_the_sentence(seed_facts, seed_text):
+    fact = pick(seed_facts, "IL-2", "increases", "Tregs")
+    doc, sentence = fact["doc_id"], fact["sentence"]
+    begin = at(seed_text, sentence)
+    il2 = mention(doc, seed_text, at(seed_text, "IL-2", begin), "IL-2")
+    tregs = mention(doc, seed_text, at(seed_text, "Tregs", begin), "Tregs")
+    assert tregs["end"] <= begin + len(sentence)
+    texts = {doc: seed_text}
+    covered = coverage_of([fact], [il2, tregs], texts)
+    assert covered["overall"]["covered"] == 1 and covered["by_predicate"]["increases"]["share"] == 1.0
+    only_subject = coverage_of([fact], [il2], texts)["overall"]
+    assert (only_subject["covered"], only_subject["subject_found"], only_subject["object_found"]) == (0, 1, 0)
+    # the object named only in another sentence of the document does not count
+    elsewhere = mention(doc, seed_text, at(seed_text, "Tregs"), "Tregs")
+    assert elsewhere["start"] < begin
+    assert coverage_of([fact], [il2, elsewhere], texts)["overall"]["covered"] == 0
+    # one mention that contains both arguments is not a pair of arguments
+    both = mention(doc, seed_text, begin, sentence)
+    assert coverage_of([fact], [both], texts)["overall"]["covered"] == 0
+    # matched by the argument rule: a same-id mention, whatever its text
+    by_id = dict(tregs, text="regulatory cells", concept_id=fact["object"]["concept_id"])
+    assert coverage_of([fact], [il2, by_id], texts)["overall"]["covered"] == 1
+
+
+def test_argument_coverage_locates_sentences_across_white_space(seed_facts, seed_text):
+    fact = pick(seed_facts, "IL-2", "increases", "Tregs")
+    begin = at(seed_text, fact["sentence"])
+    # the document breaks the sentence over lines; offsets shift by nothing (one space -> one newline)
+    text = seed_text[:begin] + fact["sentence"].replace(" ", "\n") + seed_text[begin + len(fact["sentence"]):]
+    rows = [mention(fact["doc_id"], text, at(text, "IL-2", begin), "IL-2"),
+            mention(fact["doc_id"], text, at(text, "Tregs", begin), "Tregs")]
+    result = coverage_of([fact], rows, {fact["doc_id"]: text})["overall"]
+    assert (result["covered"], result["sentence_not_located"]) == (1, 0)
+    moved = coverage_of([changed(fact, sentence="IL-2 raised Tregs.")], rows, {fact["doc_id"]: text})["overall"]
+    assert (moved["covered"], moved["sentence_not_located"]) == (0, 1)
+
+
+def test_argument_coverage_on_seed_and_dev_with_mentions_at_every_argument(seed_facts, dev_facts, seed_text):
+    """Mentions placed at each gold argument's text inside its sentence cover those facts, and only them."""
+    texts = {**ev.load_gold(DEV).texts, "als_news_tregs.txt": seed_text}
+    facts = seed_facts + dev_facts
+    rows, verbatim = [], []
+    for fact in facts:
+        text = texts[fact["doc_id"]]
+        spans = ev.sentence_spans(text, fact["sentence"])  # the seed text has a no-break space in one
+        assert spans, fact["sentence"]
+        begin, end = spans[0]
+        places = {}
+        for role in ("subject", "object"):
+            found = text.lower().find(fact[role]["text"].lower(), begin, end)
+            if found >= 0:
+                places[role] = mention(fact["doc_id"], text, found, text[found:found + len(fact[role]["text"])])
+        rows += places.values()
+        verbatim.append(len(places) == 2 and places["subject"]["start"] != places["object"]["start"])
+    assert sum(verbatim) >= 0.8 * len(facts)  # most gold arguments are verbatim text of their sentence
+    result = coverage_of(facts, rows, texts)
+    assert result["overall"]["facts"] == len(facts) and result["overall"]["sentence_not_located"] == 0
+    assert result["overall"]["covered"] >= sum(verbatim)
+    assert set(result["by_predicate"]) == {fact["predicate"] for fact in facts}
+    nothing = coverage_of(facts, [], texts)["overall"]
+    assert (nothing["covered"], nothing["subject_found"], nothing["object_found"]) == (0, 0, 0)
+
+
+def test_argument_coverage_leaves_out_documents_without_text(seed_facts):
+    gold = ev.GoldSet.from_records([], seed_facts)
+    report = ev.score_predictions(gold, None, None, texts={})
+    assert report["argument_coverage"]["overall"]["facts"] == 0
+    assert report["argument_coverage"]["documents_without_text"] == ["als_news_tregs.txt"]
+    assert any("without a text" in note for note in report["notes"])
+
+
+# ----------------------------------------------------------------------------- python API for cross-validation
+
+
+def test_doc_ids_restrict_gold_and_predictions(seed_entities, seed_facts, dev_facts):
+    gold = ev.load_gold([SEED, DEV])
+    prediction = ev.Predictions.from_frames(
+        entity_frame(seed_entities), fact_frame(seed_facts + [changed(dev_facts[0], negated=True)])
+    )
+    fold = ["als_news_tregs.txt", dev_facts[0]["doc_id"]]
+    report = ev.evaluate(gold, prediction, doc_ids=fold)
+    assert report["documents"]["gold"] == 2 and set(report["by_document"]) == set(fold)
+    facts_in_fold = [fact for fact in seed_facts + dev_facts if fact["doc_id"] in fold]
+    assert report["facts"]["strict"]["gold"] == len(facts_in_fold)
+    assert report["facts"]["strict"]["found"] == len(seed_facts)
+    dev_doc = report["by_document"][dev_facts[0]["doc_id"]]
+    assert dev_doc["facts"]["found"] == 0 and dev_doc["facts"]["predicted"] == 1
+    assert report["by_document"]["als_news_tregs.txt"]["facts"]["f1"] == 1.0
+    assert sum(doc["facts"]["gold"] for doc in report["by_document"].values()) == len(facts_in_fold)
+    assert sum(doc["entities"]["found"] for doc in report["by_document"].values()) == report["entities"]["overall"]["found"]
+    unknown = ev.evaluate(gold, prediction, doc_ids=["als_news_tregs.txt", "PMID:0"])
+    assert any("no gold annotations" in note for note in unknown["notes"])
+    assert unknown["documents"]["gold"] == 2 and unknown["facts"]["strict"]["gold"] == len(seed_facts)
+
+
+def test_in_memory_scores_equal_the_scores_of_a_written_folder(tmp_path, seed_entities, seed_facts, seed_text):
+    entities = entity_frame(seed_entities)
+    begin = at(seed_text, "IL-2")
+    il2_row = entities.index[entities["text"] == "IL-2"][0]
+    entities.loc[il2_row, ["start", "end"]] = [begin, begin + 4]  # one mention with offsets
+    facts = fact_frame(seed_facts[:10])
+    folder = tmp_path / "run"
+    folder.mkdir()
+    entities.to_csv(folder / "entities.csv", index=False)
+    facts.to_csv(folder / "facts.csv", index=False)
+    (folder / "texts.jsonl").write_text(
+        json.dumps({"doc_id": "als_news_tregs.txt", "title": "", "text": seed_text}) + "\n", encoding="utf-8"
+    )
+    from_folder = ev.evaluate(ev.load_gold(SEED), ev.load_predictions(folder))
+    in_memory = ev.score_predictions(ev.load_gold(SEED), entities, facts, texts={"als_news_tregs.txt": seed_text})
+    for key in ("entities", "facts", "argument_coverage", "by_document"):
+        assert from_folder[key] == in_memory[key], key
+    assert in_memory["facts"]["strict"]["recall"] == pytest.approx(10 / 16)
+    assert in_memory["argument_coverage"]["overall"]["subject_found"] >= 1
