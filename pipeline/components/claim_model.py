@@ -108,7 +108,8 @@ class LinearHeads:
 class ClaimClassifier:
     """Sets `doc._.facts` from the candidate pairs the model accepts."""
 
-    def __init__(self, nlp: Language, name: str, model_path: str = "", threshold: float | None = None):
+    def __init__(self, nlp: Language, name: str, model_path: str = "", threshold: float | None = None,
+                 rule_floor: float | None = None):
         if not Doc.has_extension("facts"):
             Doc.set_extension("facts", default=None)
         self.name = name
@@ -120,6 +121,8 @@ class ClaimClassifier:
             self.model = LinearHeads.from_disk(path)
         self.threshold = threshold if threshold is not None else \
             (self.model.meta.get("threshold", 0.5) if self.model else 0.5)
+        self.rule_floor = rule_floor if rule_floor is not None else \
+            (self.model.meta.get("rule_floor", 1.0) if self.model else 1.0)
 
     # ---- candidates ------------------------------------------------------
     def doc_candidates(self, doc: Doc) -> list[Candidate]:
@@ -173,7 +176,7 @@ class ClaimClassifier:
         for doc, (cands, scores) in zip(docs, predictions):
             if self.model is None:
                 continue  # no trained model: the rule facts stay
-            doc._.facts = facts_from_scores(doc, cands, scores, self.model.predicates, self.threshold)
+            doc._.facts = facts_from_scores(doc, cands, scores, self.model.predicates, self.threshold, self.rule_floor)
 
     def initialize(self, get_examples=None, nlp=None, *, heads: LinearHeads | None = None) -> None:
         """Take trained heads (fitting needs gold facts, which spaCy Examples do not carry:
@@ -181,6 +184,7 @@ class ClaimClassifier:
         if heads is not None:
             self.model = heads
             self.threshold = heads.meta.get("threshold", self.threshold)
+            self.rule_floor = heads.meta.get("rule_floor", self.rule_floor)
 
     def to_disk(self, path, exclude=tuple()) -> None:
         if self.model is not None:
@@ -201,18 +205,24 @@ def decide(scores: dict, index: int, predicates: list[str], threshold: float) ->
     return predicate, bool(forward), bool(scores["negated"][index] >= 0.5)
 
 
-def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold: float) -> list[Fact]:
+def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold: float,
+                      rule_floor: float = 1.0) -> list[Fact]:
+    """Facts of the candidates the model accepts. A rule fact whose candidate the model scores
+    at or above `rule_floor` is kept as the rule read it (the rules' comparison and safety
+    patterns are precise where they fire); other candidates are the model's at `threshold`."""
     from pipeline.components.certainty import certainty_of
 
     facts = []
     for i, cand in enumerate(cands):
-        decision = decide(scores, i, predicates, threshold)
-        if decision is None:
-            continue
+        if cand.rule is not None and scores["relation"][i] >= rule_floor:
+            decision, extractor = (cand.rule.predicate, cand.rule_forward, cand.rule.negated), "rule"
+        else:
+            decision, extractor = decide(scores, i, predicates, threshold), "model"
+            if decision is None:
+                continue
         predicate, forward, negated = decision
         subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
         certainty = certainty_of(cand.sentence)
-        extractor = "model"
         if cand.rule is not None:
             extractor += "+" + cand.rule.extractor
         facts.append(Fact(
@@ -224,9 +234,9 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
     return _deduplicate(facts)
 
 
-@Language.factory("alsfacts_claim_model", default_config={"model_path": "", "threshold": None})
-def create_claim_classifier(nlp: Language, name: str, model_path: str, threshold: float | None):
-    return ClaimClassifier(nlp, name, model_path, threshold)
+@Language.factory("alsfacts_claim_model", default_config={"model_path": "", "threshold": None, "rule_floor": None})
+def create_claim_classifier(nlp: Language, name: str, model_path: str, threshold: float | None, rule_floor: float | None):
+    return ClaimClassifier(nlp, name, model_path, threshold, rule_floor)
 
 
 __all__ = ["ClaimClassifier", "LinearHeads", "PREDICATES", "strength_for"]

@@ -67,8 +67,9 @@ def _score(docs: list[ProcessedDocument], facts_of: dict[str, list]) -> dict:
 
 
 def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k: int = 5,
-                   C: float = 0.5, thresholds=(0.3, 0.35, 0.4, 0.45, 0.5, 0.55)) -> dict:
-    """Scores of rules, model and union over k document-level folds; the model at each threshold."""
+                   C: float = 0.5, settings=((0.3, 1.0),)) -> dict:
+    """Scores of the rules alone and of the model at each (threshold, rule floor) setting,
+    over k document-level folds (a rule floor of 1.0: the model alone)."""
     folds = document_folds([d.gold.doc_id for d in docs], k)
     fold_of = {doc_id: i for i, fold in enumerate(folds) for doc_id in fold}
     scored = {}  # doc_id -> (candidates, scores)
@@ -80,10 +81,11 @@ def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k
                 scored[d.gold.doc_id] = heads.scores(classifier.featurize(d.candidates))
     predicates = heads.predicates
     results = {"rules": _score(docs, {d.gold.doc_id: list(d.doc._.facts or []) for d in docs})}
-    for t in thresholds:
-        model_facts = {d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], predicates, t)
+    for threshold, floor in settings:
+        model_facts = {d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], predicates,
+                                                        threshold, floor)
                        if d.gold.doc_id in scored else [] for d in docs}
-        results[f"model@{t}"] = _score(docs, model_facts)
+        results[f"model@{threshold}" + (f"+rules@{floor}" if floor < 1 else "")] = _score(docs, model_facts)
     return results
 
 

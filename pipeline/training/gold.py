@@ -56,7 +56,13 @@ def document_text(record: dict) -> str:
 def load_gold_documents(folder: str | Path) -> list[GoldDocument]:
     """The documents of one gold set, in file order, with their entity and fact lines."""
     folder = Path(folder)
-    docs = {r["id"]: GoldDocument(r["id"], document_text(r)) for r in _jsonl(folder / "docs.jsonl")}
+    if (folder / "docs.jsonl").is_file():
+        docs = {r["id"]: GoldDocument(r["id"], document_text(r)) for r in _jsonl(folder / "docs.jsonl")}
+    else:  # the seed set annotates a file of ../shared/seed, named by its doc_id
+        ids = dict.fromkeys(r["doc_id"] for name in ("entities.jsonl", "facts.jsonl")
+                            if (folder / name).is_file() for r in _jsonl(folder / name))
+        docs = {i: GoldDocument(i, (SHARED / "seed" / i).read_text(encoding="utf-8")) for i in ids
+                if (SHARED / "seed" / i).is_file()}
     for name, attr in (("entities.jsonl", "entities"), ("facts.jsonl", "facts")):
         path = folder / name
         if path.is_file():

@@ -1,0 +1,83 @@
+"""The claim classifier: gold alignment, training on a slice end to end, the shipped model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.training.gold import GOLD, align_entities, align_fact, load_gold_documents, occurrences
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_ARTICLE = ROOT / "corpora" / "als_news_tregs.txt"
+
+needs_gold = pytest.mark.skipif(not (GOLD / "train" / "docs.jsonl").is_file(), reason="../shared/gold is not beside the repo")
+
+
+def test_occurrences_are_at_word_boundaries():
+    text = "In fALS and sporadic ALS, ALS-linked genes; ALS."
+    assert [text[a:b] for a, b in occurrences(text, "ALS")] == ["ALS", "ALS", "ALS"]
+    assert all(text[a - 1] != "f" for a, _ in occurrences(text, "ALS"))
+    assert occurrences("IL-2 and IL-21", "IL-2") == [(0, 4)]
+    assert occurrences("regulatory  T\ncells", "regulatory T cells") == [(0, 19)]
+
+
+@needs_gold
+def test_gold_mentions_and_facts_align_to_offsets():
+    docs = load_gold_documents(GOLD / "dev")
+    mentions = [m for d in docs for m in align_entities(d)]
+    assert len(mentions) > 250
+    for doc in docs:
+        for m in align_entities(doc):
+            assert doc.text[m.start:m.end].lower() in {e["text"].lower() for e in doc.entities} or \
+                " " in doc.text[m.start:m.end] or "\n" in doc.text[m.start:m.end]
+    train = load_gold_documents(GOLD / "train")
+    facts = [(d, f) for d in train for f in d.facts]
+    aligned = [align_fact(d.text, f) for d, f in facts]
+    assert sum(a is not None for a in aligned) / len(facts) > 0.99  # every sentence is in its document
+    both = [a for a in aligned if a is not None and a.subject and a.object]
+    assert len(both) / len(facts) > 0.8
+    for a in both[:200]:
+        assert a.sentence_start <= a.subject[0] < a.subject[1] <= a.sentence_end
+
+
+@needs_gold
+def test_train_on_a_slice_end_to_end_is_deterministic(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        out = tmp_path / name
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "train_claims.py"), "--limit", "12", "--out", str(out)],
+                       check=True, capture_output=True, text=True)
+        outs.append(out)
+    first, second = (np.load(o / "heads.npz") for o in outs)
+    assert sorted(first.files) == sorted(second.files)
+    for key in first.files:
+        assert np.array_equal(first[key], second[key]), key
+    assert first["relation_rows"].size > 100  # features were learned
+
+    from pipeline.nlp import build_nlp
+
+    nlp = build_nlp()
+    nlp.replace_pipe("claim_model", "alsfacts_claim_model", config={"model_path": str(outs[0])})
+    doc = nlp(SEED_ARTICLE.read_text(encoding="utf-8"))
+    assert all(f.extractor.startswith(("model", "rule")) for f in doc._.facts)
+
+
+def test_shipped_model_reads_claims_in_the_seed_article():
+    from pipeline.nlp import build_nlp
+
+    nlp = build_nlp()
+    assert "claim_model" in nlp.pipe_names
+    classifier = nlp.get_pipe("claim_model")
+    assert classifier.model is not None, "pipeline/models/claims/ should ship a trained model"
+    doc = nlp(SEED_ARTICLE.read_text(encoding="utf-8"))
+    facts = doc._.facts
+    assert len(facts) >= 5
+    triples = {(f.subject.text.lower(), f.predicate, f.object.text.lower()) for f in facts}
+    assert any(p == "safe_in" and "treg" in s for s, p, o in triples), triples
+    assert all(0.0 <= f.confidence <= 1.0 for f in facts)
+    for f in facts:  # offsets stay exact
+        assert doc.text[f.subject.start_char:f.subject.end_char] == f.subject.text
