@@ -184,8 +184,8 @@ class _Lines:
         """True when the period at offset `period` ends the number of a numbered item ("2. …")."""
         line_start = self.text.rfind("\n", 0, period) + 1
         number = ITEM_NUMBER.match(self.text, line_start)
-        return number is not None and number.end() == period + 1 and BLOCK_START.match(self.text, line_start) \
-            and not self._after_wrapped_line(line_start)
+        return number is not None and number.end() == period + 1 \
+            and BLOCK_START.match(self.text, line_start) is not None and not self._after_wrapped_line(line_start)
 
     def _after_wrapped_line(self, line_start: int) -> bool:
         """Whether the line before `line_start` is full and does not end a sentence (so it was wrapped)."""
