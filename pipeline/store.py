@@ -937,6 +937,8 @@ def decide(conn, key: str, action: str, version: int, curator: str, form: dict |
 
 def decide_many(conn, items: list[tuple[str, int]], action: str, curator: str, form: dict | None = None) -> dict:
     """One action on many facts [(key, version)], one decision and one audit row each; stale ones are skipped."""
+    if action == "reject" and (form or {}).get("reason") not in REJECT_REASONS:
+        raise InvalidDecision("choose a reject reason: " + ", ".join(REJECT_REASONS))
     done, conflicts, missing = [], [], []
     for key, version in items:
         try:

@@ -50,7 +50,8 @@
 
   // Queue: the selection of facts for A/R, and accepting one fact in place.
   var bulk = document.getElementById("bulk-form");
-  var csrf = bulk ? bulk.querySelector('input[name="csrf_token"]').value : "";
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrf = csrfMeta ? csrfMeta.getAttribute("content") : "";
   function picks() { return Array.prototype.slice.call(document.querySelectorAll('input[name="item"]:checked')); }
   function showCount() {
     var count = document.getElementById("selected-count");
