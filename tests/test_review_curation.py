@@ -316,7 +316,7 @@ def test_queue_search_counts_and_compact_rows(setup):
     row = re.search(r'<tr class="fact-row".*?</tr>', client.get("/queue?status=all&q=Scientists").text, re.S).group(0)
     assert '<span class="badge attr" title="attribute">level</span>' in row
     assert '<span class="badge cert cert-hedged">hedged</span>' in row
-    assert 'title="Scientists now think there is an inverse link' in row   # the sentence on hover
+    assert '<td class="line" title="Scientists now think there is an inverse link' in row  # hover, or v to show
     assert "<br>" not in row
 
 

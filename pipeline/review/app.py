@@ -49,7 +49,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 SESSION_COOKIE = "alsfacts_session"
 CURATOR_COOKIE = "alsfacts_curator"
 LOCAL_HOSTS = ["127.0.0.1", "localhost", "::1", "[::1]"]
-PAGE_SIZE = 200
+PAGE_SIZE = 100
 MAX_PAGE = 1_000_000
 MAX_NAME = 60
 MAX_KEY = 200                    # a content key, claim key or document id in a parameter
@@ -106,7 +106,7 @@ def make_env() -> Environment:
     env.filters["q"] = lambda value: quote(str(value or ""), safe="")
     env.filters["conf"] = lambda value: "" if value is None else f"{float(value):.2f}"
     env.globals.update(PREDICATES=PREDICATES, STATUSES=store.STATUSES, CERTAINTIES=store.CERTAINTIES,
-                       ENTITY_TYPES=ENTITY_TYPES,
+                       ENTITY_TYPES=ENTITY_TYPES, MAX_TEXT=store.MAX_TEXT,
                        REJECT_REASONS=store.REJECT_REASONS, FIELD_CHOICES=store.FIELD_CHOICES,
                        FACT_COLUMNS=FACT_COLUMNS, CONTEXT_FIELDS=store.CONTEXT_FIELDS, sentence_segments=sentence_segments)
     return env
@@ -364,8 +364,7 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
             message = (f"{done} {'fact' if done == '1' else 'facts'} decided"
                        + (f"; {skipped} skipped (changed by someone else meanwhile)" if skipped != "0" else ""))
         return render(request, "queue.html", facts=facts, flt=flt, qs=qs, total=total, page=page,
-                      pages=max(1, -(-total // PAGE_SIZE)), documents=store.list_documents(conn),
-                      sorts=list(store.SORTS), counts=store.status_counts(conn, flt),
+                      pages=max(1, -(-total // PAGE_SIZE)), sorts=list(store.SORTS), counts=store.status_counts(conn, flt),
                       overall=store.status_counts(conn), message=message, fact_line=fact_line,
                       queue_statuses=store.QUEUE_STATUSES)
 

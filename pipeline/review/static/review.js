@@ -1,5 +1,5 @@
 // Keyboard-first review. Fact page: a accept, r reject, e edit, c comment, j/k next/previous.
-// Queue: j/k move, Enter open, a accept the highlighted fact, r reject it, x select, A/R accept/reject
+// Queue: j/k move, Enter open, v the sentence, a accept the highlighted fact, r reject it, x select, A/R accept/reject
 // the selection, / search; filters apply as soon as they change. ? shows the keys.
 (function () {
   "use strict";
@@ -65,6 +65,12 @@
     var box = rows[selected].querySelector('input[name="item"]');
     if (box) { box.checked = !box.checked; rows[selected].classList.toggle("picked", box.checked); showCount(); }
   }
+  function expand(row) { if (row) { row.classList.toggle("expanded"); } }
+  document.addEventListener("click", function (event) {
+    if (event.target.classList && event.target.classList.contains("expand")) {
+      expand(event.target.closest("tr"));
+    }
+  });
   function acceptHighlighted() {
     if (selected < 0) { return; }
     var row = rows[selected];
@@ -158,6 +164,7 @@
         case "k": select(selected - 1); break;
         case "Enter": case "o": openSelected(); break;
         case "x": toggleSelected(); break;
+        case "v": expand(rows[selected]); break;
         case "a": if (page === "queue") { acceptHighlighted(); } else { handled = false; } break;
         case "r": if (page === "queue") { openSelected("#reject"); } else { handled = false; } break;
         case "A": if (picks().length) { submit("bulk-form", document.getElementById("bulk-accept")); } break;
