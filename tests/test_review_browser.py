@@ -309,5 +309,10 @@ def test_a_queue_of_five_thousand_facts_by_keyboard(tmp_path, big_server, browse
     page.keyboard.press("j")
     page.wait_for_url(lambda url: "#reject" not in url)
     assert page.text_content("#position") == f"2 of {BIG_COPIES}"
+
+    # the edit form looks concept names up in the knowledge base
+    page.keyboard.press("e")
+    page.fill("#edit-subject_id", "edaravone")
+    page.wait_for_selector('#subject_id-choices option[value="MESH:D000077553"]', state="attached", timeout=60_000)
     page.wait_for_timeout(200)
     assert dialogs == []
