@@ -102,10 +102,12 @@ def register(app: typer.Typer) -> None:
         try:
             problems = verify_audit(conn)
             rows = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+            last = conn.execute("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         finally:
             conn.close()
         if problems:
             for problem in problems:
                 typer.echo(f"{db}: {problem}", err=True)
             raise typer.Exit(1)
-        typer.echo(f"{db}: audit log intact ({rows} rows, each chained to the one before)")
+        typer.echo(f"{db}: audit log intact ({rows} rows, each chained to the one before; "
+                   f"last hash {last[0] if last else '-'})")
