@@ -393,3 +393,25 @@ def test_edits_are_validated_and_an_edited_argument_updates_name_type_and_claim(
     assert fact["subject_type"] == "CHEMICAL_OR_DRUG" and fact["object_name"] == "Amyotrophic Lateral Sclerosis"
     assert fact["object_type"] == "DISEASE" and fact["claim_key"] == "MESH:D000077553|treats|MESH:D000690"
     assert [f["content_key"] for f in store.facts_of_claim(conn, fact["claim_key"])] == [key]
+
+
+def test_main_decisions_survive_a_real_re_extraction_after_an_unrelated_edit(tmp_path):
+    """The issue's case: "Edaravone is an antioxidant" changed; no decision elsewhere may be orphaned."""
+    from pipeline.extract import run_extract
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "corpora", corpus)
+    overview = corpus / "als_therapies_overview.md"
+    text = overview.read_text(encoding="utf-8")
+    assert "Edaravone is an antioxidant" in text
+    overview.write_text(text.replace("Edaravone is an antioxidant", "Edaravone is a free-radical scavenger"),
+                        encoding="utf-8")
+    db = tmp_path / "main_v1.db"
+    shutil.copy(MAIN_V1_DB, db)
+    before = v1_decisions(db)
+    run_extract([corpus], tmp_path / "run")
+    summary = store.load_run(tmp_path / "run", db)
+    assert summary["documents"]["updated"] >= 1
+    assert summary["decisions"] == {"attached": len(before), "orphaned": 0, "in_gone_documents": 0}
+    after = v1_decisions(db)
+    assert sorted(after.values()) == sorted(before.values())  # same statuses, edits, comments, curators
