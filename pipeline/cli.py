@@ -18,6 +18,7 @@ LAZY_COMMANDS = {
     "load": "pipeline.review.commands",
     "review": "pipeline.review.commands",
     "export": "pipeline.review.commands",
+    "audit": "pipeline.review.commands",
 }
 
 
@@ -125,7 +126,8 @@ def extract(
         typer.echo(
             f"review database {db}: {facts['new']} new facts, {facts['updated']} updated, "
             f"{facts['unchanged']} unchanged, {facts['gone']} gone; decisions kept {decisions['attached']}, "
-            f"orphaned {decisions['orphaned']}. Review them with: alsfacts review {db}"
+            f"re-attached {len(result['reattached'])}, orphaned {decisions['orphaned']}, "
+            f"in gone documents {decisions['in_gone_documents']}. Review them with: alsfacts review {db}"
         )
 
 
