@@ -18,6 +18,7 @@ LAZY_COMMANDS = {
     "load": "pipeline.review.commands",
     "review": "pipeline.review.commands",
     "export": "pipeline.review.commands",
+    "audit": "pipeline.review.commands",
 }
 
 
@@ -71,6 +72,8 @@ DEFAULT_CORPUS = Path("corpora")
 DEFAULT_OUT = Path("outputs")
 # Below about 150k words one process finishes before a second one has loaded the pipeline.
 SMALL_INPUT_BYTES = 1_000_000
+# Exit status of `extract` when not one document could be read (2 is a usage error).
+NOTHING_READ_EXIT = 1
 
 
 @app.command()
@@ -88,7 +91,11 @@ def extract(
     pipeline: Optional[str] = typer.Option(None, "--pipeline", metavar="MODULE:FUNCTION",
                                            help="Function that builds the spaCy pipeline (default: pipeline/config.cfg)."),
 ) -> None:
-    """Extract entities and facts from text files into tables (Parquet and CSV)."""
+    """Extract entities and facts from text files into tables (Parquet and CSV).
+
+    Exit status 1 when no input could be read (every input failed); failed inputs are listed
+    in the summary, in documents.csv and in manifest.json.
+    """
     import os
 
     from rich.logging import RichHandler
@@ -107,6 +114,10 @@ def extract(
         summary = run_extract(paths, out, on_chunk=progress.update, workers=workers, dask=dask, force=force,
                               cache_dir=cache_dir, pipeline=pipeline, chunk_size=chunk_size)
     progress.print_summary(summary)
+    if not summary.documents_ok:
+        typer.echo(f"error: no input could be read ({summary.documents_failed} failed, listed above); "
+                   "nothing was extracted" + (f" and {db} was left as it was" if db is not None else ""), err=True)
+        raise typer.Exit(code=NOTHING_READ_EXIT)
     if db is not None:
         from pipeline.store import load_run
 
@@ -115,7 +126,8 @@ def extract(
         typer.echo(
             f"review database {db}: {facts['new']} new facts, {facts['updated']} updated, "
             f"{facts['unchanged']} unchanged, {facts['gone']} gone; decisions kept {decisions['attached']}, "
-            f"orphaned {decisions['orphaned']}. Review them with: alsfacts review {db}"
+            f"re-attached {len(result['reattached'])}, orphaned {decisions['orphaned']}, "
+            f"in gone documents {decisions['in_gone_documents']}. Review them with: alsfacts review {db}"
         )
 
 

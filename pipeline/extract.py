@@ -302,7 +302,8 @@ def _finish_chunk(chunk: _Chunk, fingerprint: str, store: RowCache | None,
         if document.status != "ok":
             report.failed += 1
             summary.failures.append((document.doc_id, document.source, document.error))
-            log.info("failed: %s (%s): %s", document.source, document.doc_id, document.error)
+            # listed once, by the run's summary (and in manifest.json): not logged as it happens
+            log.debug("failed: %s (%s): %s", document.source, document.doc_id, document.error)
             document_rows.append(document.row())
             continue
         used.append(document_key(document.doc_id, document.sha256))

@@ -520,7 +520,9 @@ def _jsonl_document(raw: bytes, line_number: int, line_offset: int, source: str)
     try:
         record = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise InputProblem(f"invalid JSON on line {line_number}: {exc.msg} at column {exc.colno}") from None
+        # json's messages for some errors end in "at" ("Unterminated string starting at")
+        message = exc.msg.removesuffix(" at")
+        raise InputProblem(f"invalid JSON on line {line_number}: {message} at column {exc.colno}") from None
     except RecursionError:
         raise InputProblem(f"invalid JSON on line {line_number}: nested too deeply") from None
     if not isinstance(record, dict):

@@ -1,16 +1,20 @@
 """SQLite store of extraction runs and curation decisions.
 
 One database holds the documents, sentences, entities and facts of the runs
-loaded into it, the curators' decisions and an append-only audit log.
+loaded into it, the curators' decisions and an append-only, hash-chained audit log.
 
-A decision is keyed by the fact's *content*, not by a row id:
-`content_key = sha256(claim_key, document sha256, sentence text, argument offsets)`.
-Re-extracting the same or an updated corpus therefore gives unchanged facts the
-same key and they keep their decisions; a decision whose fact is no longer
-extracted is kept and reported as orphaned.
+A decision is keyed by what the curator judged, not by a row id or the whole
+document: `content_key = sha256(doc id, sentence text, both arguments' text and
+offsets within the sentence, claim key)`. Re-extracting a corpus after unrelated
+edits therefore gives every untouched fact the same key and it keeps its decision.
+A decided fact whose sentence changed but whose arguments and claim did not is
+re-attached to the new sentence (and reported); any other decided fact the run no
+longer produces is kept and reported as orphaned. Documents missing from a run are
+marked gone: their facts leave the queue and their decisions wait for their return.
 
 Every decision write carries the version it read; a stale write raises
-`Conflict` with the current state (optimistic concurrency).
+`Conflict` with the current state (optimistic concurrency). Every audit row
+carries the hash of the previous one (`verify_audit` finds gaps and edits).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import sqlite3
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,8 +31,8 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.schema import (
-    BOOL_COLUMNS, DOCUMENT_COLUMNS, ENTITY_COLUMNS, FACT_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS, PREDICATES,
-    SENTENCE_COLUMNS,
+    BOOL_COLUMNS, DOCUMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TYPES, FACT_COLUMNS, FLOAT_COLUMNS, INT_COLUMNS,
+    PREDICATES, SENTENCE_COLUMNS,
 )
 
 TEXTS_FILE = "texts.jsonl"
@@ -47,13 +52,22 @@ REJECT_REASONS = {
     "other": "Other (see note)",
 }
 
+SCHEMA_VERSION = 2
+LOADER = "alsfacts load"        # the "curator" of audit rows the loader writes (re-attachments, migration)
+
+# Bounds on what a curator may write (the review app refuses more with a message).
+MAX_TEXT = 10_000               # a comment or a reject note
+MAX_FIELD = 500                 # one edited field
+
 # Fields a curator may change, and how a submitted form value becomes a stored value.
 EDITABLE_FIELDS = [
     "predicate", "negated", "certainty", "strength",
-    "subject_id", "subject_attribute", "object_id", "object_attribute",
+    "subject_id", "subject_type", "subject_attribute", "object_id", "object_type", "object_attribute",
     "species", "study_type", "trial_id", "trial_phase", "sample_size",
     "population", "comparator", "cited_source",
 ]
+# Fields an edit derives from the curator's: an argument's name and type from its new id, the claim key.
+DERIVED_FIELDS = ["subject_name", "object_name", "claim_key"]
 CONTEXT_FIELDS = ["species", "study_type", "trial_id", "trial_phase", "sample_size",
                   "population", "comparator", "cited_source"]
 FIELD_CHOICES = {
@@ -61,7 +75,16 @@ FIELD_CHOICES = {
     "certainty": CERTAINTIES,
     "strength": STRENGTHS,
     "study_type": STUDY_TYPES,
+    "subject_type": ENTITY_TYPES,
+    "object_type": ENTITY_TYPES,
 }
+# Free-text fields with a fixed shape (FACTS_SPEC: species is an NCBITaxon id, attributes are one short word).
+FIELD_PATTERNS = {
+    "species": (r"(NCBITaxon:[0-9]+)?", "an NCBITaxon id such as NCBITaxon:10090, or empty"),
+    "subject_attribute": (r"([a-z][a-z0-9_ -]{0,39})?", "a short lower-case word such as level or rate"),
+    "object_attribute": (r"([a-z][a-z0-9_ -]{0,39})?", "a short lower-case word such as level or rate"),
+}
+MAX_SAMPLE_SIZE = 100_000_000
 
 INT_FACT_COLUMNS = {"sentence_id", "sentence_start", "sentence_end", "subject_start", "subject_end",
                     "object_start", "object_end", "sample_size"}
@@ -73,7 +96,8 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, source TEXT, sha256 TEXT, title TEXT, n_chars INTEGER,
-    n_sentences INTEGER, status TEXT, error TEXT, text TEXT, rows_hash TEXT
+    n_sentences INTEGER, status TEXT, error TEXT, text TEXT, rows_hash TEXT,
+    present INTEGER NOT NULL DEFAULT 1
 );
 CREATE TABLE IF NOT EXISTS sentences (
     doc_id TEXT, sentence_id INTEGER, "start" INTEGER, "end" INTEGER, text TEXT, strength TEXT,
@@ -105,15 +129,19 @@ CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     at TEXT NOT NULL, curator TEXT NOT NULL, action TEXT NOT NULL,
     content_key TEXT, fact_id TEXT, claim_key TEXT,
-    before TEXT, after TEXT
+    before TEXT, after TEXT, prev_hash TEXT, row_hash TEXT
 );
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 """.format(fact_columns=",\n    ".join(
     f'"{c}" {"INTEGER" if c in INT_FACT_COLUMNS or c == "negated" else "REAL" if c == "confidence" else "TEXT"}'
     for c in FACT_COLUMNS))
+
+
+AUDIT_TRIGGERS = {
+    name: f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON audit "
+          "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END"
+    for name, event in (("audit_no_update", "UPDATE"), ("audit_no_delete", "DELETE"))
+}
+SCHEMA += ";\n".join(AUDIT_TRIGGERS.values()) + ";\n"
 
 
 class Conflict(Exception):
@@ -138,13 +166,15 @@ def now() -> str:
 
 
 def connect(db_path: str | Path) -> sqlite3.Connection:
-    """Open (and create if needed) the store; WAL mode, autocommit, rows as dicts."""
+    """Open (and create or migrate if needed) the store; WAL mode, autocommit, rows as dicts."""
     conn = sqlite3.connect(str(db_path), timeout=10, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA busy_timeout=10000")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(SCHEMA)
+    if _schema_version(conn) != SCHEMA_VERSION:
+        migrate(conn)
     return conn
 
 
@@ -160,14 +190,155 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
-def content_key(fact: dict, doc_sha256: str) -> str:
-    """Claim key plus evidence key (document hash, sentence text, argument offsets)."""
+def content_key(fact: dict) -> str:
+    """What a curator judged: document, sentence text, both arguments (text, offsets in the sentence), claim key."""
+    base = fact["sentence_start"]
     parts = [
-        fact["claim_key"], doc_sha256 or f"doc:{fact['doc_id']}", fact["sentence"],
-        str(fact["subject_start"]), str(fact["subject_end"]),
-        str(fact["object_start"]), str(fact["object_end"]),
+        fact["doc_id"], fact["sentence"],
+        fact["subject_text"], str(fact["subject_start"] - base), str(fact["subject_end"] - base),
+        fact["object_text"], str(fact["object_start"] - base), str(fact["object_end"] - base),
+        fact["claim_key"],
     ]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:32]
+
+
+def reattach_anchor(fact: dict) -> tuple:
+    """What must stay the same for a decision to follow its fact into a changed sentence."""
+    return (fact["doc_id"], fact["claim_key"], fact["subject_text"], fact["object_text"], bool(fact["negated"]))
+
+
+# ---------------------------------------------------------------- the audit chain
+
+AUDIT_FIELDS = ("at", "curator", "action", "content_key", "fact_id", "claim_key", "before", "after")
+
+
+def _audit_hash(row: dict, prev_hash: str) -> str:
+    payload = json.dumps([prev_hash] + [row[f] for f in AUDIT_FIELDS], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def append_audit(conn, curator: str, action: str, key: str | None, fact_id: str | None, claim_key: str | None,
+                 before: dict, after: dict) -> None:
+    """One audit row chained to the previous one (call inside a transaction)."""
+    last = conn.execute("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    prev_hash = (last[0] or "") if last else ""
+    row = {"at": now(), "curator": curator, "action": action, "content_key": key, "fact_id": fact_id,
+           "claim_key": claim_key, "before": json.dumps(before, sort_keys=True),
+           "after": json.dumps(after, sort_keys=True)}
+    row_hash = _audit_hash(row, prev_hash)
+    conn.execute(
+        "INSERT INTO audit (at, curator, action, content_key, fact_id, claim_key, before, after, prev_hash, row_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [row[f] for f in AUDIT_FIELDS] + [prev_hash, row_hash])
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('audit_head', ?)",
+                 (json.dumps({"rows": _audit_rows(conn), "hash": row_hash}),))
+
+
+def _audit_rows(conn) -> int:
+    return conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+
+
+def verify_audit(conn) -> list[str]:
+    """Problems in the audit chain: missing rows (gaps, a cut tail), edited rows, dropped triggers. [] = intact."""
+    problems, prev_hash, prev_id = [], "", 0
+    for row in conn.execute("SELECT * FROM audit ORDER BY id"):
+        row = dict(row)
+        if row["id"] != prev_id + 1:
+            missing = f"{prev_id + 1}" if row["id"] == prev_id + 2 else f"{prev_id + 1}–{row['id'] - 1}"
+            problems.append(f"rows {missing} are missing (deleted) before row {row['id']}")
+        if (row["prev_hash"] or "") != prev_hash:
+            problems.append(f"row {row['id']} does not follow the row before it (a row was deleted or edited)")
+        if row["row_hash"] != _audit_hash(row, row["prev_hash"] or ""):
+            problems.append(f"row {row['id']} was edited after it was written "
+                            f"({row['at']}, {row['curator']}, {row['action']})")
+        prev_hash, prev_id = row["row_hash"] or "", row["id"]
+    sequence = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone()
+    if sequence and sequence[0] > prev_id:
+        problems.append(f"rows {prev_id + 1}–{sequence[0]} at the end of the log are missing (deleted)")
+    head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
+    if head:
+        head = json.loads(head[0])
+        if head["hash"] != prev_hash or head["rows"] != prev_id:
+            problems.append(f"the log should end with row {head['rows']} (hash {head['hash'][:12]}…); "
+                            f"it ends with row {prev_id}")
+    elif prev_id:
+        problems.append("the log's recorded end is missing")
+    return problems
+
+
+# ---------------------------------------------------------------- migration
+
+def _schema_version(conn) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _columns(conn, table: str) -> set[str]:
+    return {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def migrate(conn) -> dict:
+    """Bring a store of an older layout to SCHEMA_VERSION without losing a decision; returns what changed.
+
+    Version 1 (before decision identity): decisions keyed with the whole document's hash,
+    no document presence, an audit log without a hash chain. Facts and decisions are
+    re-keyed, the audit rows are re-pointed to the new keys and chained, and one audit
+    row records the migration.
+    """
+    report = {"from": 0, "to": SCHEMA_VERSION, "facts": 0, "decisions": 0, "merged": []}
+    with transaction(conn):
+        version = _schema_version(conn)
+        if version == SCHEMA_VERSION:
+            return report
+        report["from"] = version
+        if "present" not in _columns(conn, "documents"):
+            conn.execute("ALTER TABLE documents ADD COLUMN present INTEGER NOT NULL DEFAULT 1")
+        for column in ("prev_hash", "row_hash"):
+            if column not in _columns(conn, "audit"):
+                conn.execute(f"ALTER TABLE audit ADD COLUMN {column} TEXT")
+        has_rows = conn.execute("SELECT EXISTS (SELECT 1 FROM facts) OR EXISTS (SELECT 1 FROM audit)").fetchone()[0]
+        if has_rows:
+            _rekey(conn, report)
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return report
+
+
+def _rekey(conn, report: dict) -> None:
+    facts = [dict(r) for r in conn.execute("SELECT * FROM facts ORDER BY present DESC, content_key")]
+    new_key, kept = {}, {}
+    for fact in facts:
+        key = content_key(fact)
+        new_key[fact["content_key"]] = key
+        kept.setdefault(key, fact | {"content_key": key})  # a present fact wins over an older orphaned one
+    decisions = [dict(r) for r in conn.execute("SELECT * FROM decisions")]
+    rekeyed: dict[str, dict] = {}
+    for decision in sorted(decisions, key=lambda d: (d["decided_at"], d["version"])):
+        key = new_key.get(decision["content_key"], decision["content_key"])
+        if key in rekeyed:  # two versions of one fact were both decided: the later decision stands
+            report["merged"].append({"kept": decision["content_key"], "over": rekeyed[key]["old_key"]})
+        rekeyed[key] = decision | {"content_key": key, "old_key": decision["content_key"]}
+    conn.execute("DELETE FROM facts")
+    for row in kept.values():
+        _insert(conn, "facts", row)
+    conn.execute("DELETE FROM decisions")
+    for row in rekeyed.values():
+        row.pop("old_key")
+        _insert(conn, "decisions", row)
+    report["facts"], report["decisions"] = len(kept), len(rekeyed)
+    # the audit rows follow their facts to the new keys and are chained, once, here
+    for name in AUDIT_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    prev_hash = ""
+    for row in [dict(r) for r in conn.execute("SELECT * FROM audit ORDER BY id")]:
+        row["content_key"] = new_key.get(row["content_key"], row["content_key"])
+        row_hash = _audit_hash(row, prev_hash)
+        conn.execute("UPDATE audit SET content_key = ?, prev_hash = ?, row_hash = ? WHERE id = ?",
+                     (row["content_key"], prev_hash, row_hash, row["id"]))
+        prev_hash = row_hash
+    for statement in AUDIT_TRIGGERS.values():
+        conn.execute(statement)
+    append_audit(conn, LOADER, "migrate", None, None, None, {"schema": report["from"]},
+                 {"schema": SCHEMA_VERSION, "facts": report["facts"], "decisions": report["decisions"],
+                  "merged": len(report["merged"])})
 
 
 # ---------------------------------------------------------------- loading a run
@@ -267,8 +438,9 @@ def load_run(out_dir: str | Path, db_path: str | Path) -> dict:
     Loading is idempotent: loading the same run twice changes nothing. For every
     document in the run, its sentences and entities are replaced when they
     changed, its facts are upserted by content key, and facts of that document
-    that the run no longer has are marked absent (their decisions become orphaned).
-    Documents that are not in the run are left as they are.
+    that the run no longer has are marked absent; a decision on one of them moves
+    to the new fact when only its sentence changed (`reattached`), else it is
+    orphaned. Documents not in the run are marked gone, with their facts.
     """
     out_dir = Path(out_dir)
     documents = read_table(out_dir, "documents", DOCUMENT_COLUMNS)
@@ -289,9 +461,10 @@ def load_run(out_dir: str | Path, db_path: str | Path) -> dict:
 
     summary = {
         "out_dir": str(out_dir), "run_hash": run_hash[:16],
-        "documents": {"added": 0, "updated": 0, "unchanged": 0},
+        "documents": {"added": 0, "updated": 0, "unchanged": 0, "gone": 0, "returned": 0},
         "facts": {"new": 0, "updated": 0, "unchanged": 0, "gone": 0},
-        "decisions": {"attached": 0, "orphaned": 0},
+        "decisions": {"attached": 0, "orphaned": 0, "in_gone_documents": 0},
+        "reattached": [], "orphaned_decisions": [],
     }
     conn = connect(db_path)
     try:
@@ -300,10 +473,12 @@ def load_run(out_dir: str | Path, db_path: str | Path) -> dict:
                 doc = doc_rows.get(doc_id) or {c: None for c in DOCUMENT_COLUMNS} | {"doc_id": doc_id}
                 doc_sha = doc.get("sha256") or ""
                 rows_hash = _hash_rows(parts["sentences"], parts["entities"])
-                new_doc = {**doc, "text": texts.get(doc_id), "rows_hash": rows_hash}
+                new_doc = {**doc, "text": texts.get(doc_id), "rows_hash": rows_hash, "present": 1}
                 old = conn.execute("SELECT * FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
                 if old is None:
                     summary["documents"]["added"] += 1
+                elif not old["present"]:
+                    summary["documents"]["returned"] += 1
                 elif any(old[k] != v for k, v in new_doc.items() if not (k == "text" and v is None)):
                     summary["documents"]["updated"] += 1
                 else:
@@ -320,8 +495,10 @@ def load_run(out_dir: str | Path, db_path: str | Path) -> dict:
                     for row in parts["entities"]:
                         _insert(conn, "entities", row)
                 _load_doc_facts(conn, doc_id, doc_sha, parts["facts"], summary)
+            _mark_gone_documents(conn, set(by_doc), summary)
             summary["decisions"] = decision_counts(conn)
             changed = (summary["documents"]["added"] + summary["documents"]["updated"]
+                       + summary["documents"]["gone"] + summary["documents"]["returned"]
                        + summary["facts"]["new"] + summary["facts"]["updated"] + summary["facts"]["gone"])
             summary["changed"] = bool(changed)
             known = conn.execute("SELECT 1 FROM runs WHERE run_hash = ?", (run_hash,)).fetchone()
@@ -336,13 +513,13 @@ def load_run(out_dir: str | Path, db_path: str | Path) -> dict:
 
 def _load_doc_facts(conn, doc_id: str, doc_sha: str, facts: list[dict], summary: dict) -> None:
     existing = {r["content_key"]: dict(r) for r in conn.execute("SELECT * FROM facts WHERE doc_id = ?", (doc_id,))}
-    seen = set()
+    seen: dict[str, dict] = {}
     for fact in facts:
-        key = content_key(fact, doc_sha)
+        key = content_key(fact)
         if key in seen:
             continue
-        seen.add(key)
         row = {"content_key": key, **{c: fact[c] for c in FACT_COLUMNS}, "doc_sha256": doc_sha, "present": 1}
+        seen[key] = row
         old = existing.get(key)
         if old is None:
             summary["facts"]["new"] += 1
@@ -356,15 +533,60 @@ def _load_doc_facts(conn, doc_id: str, doc_sha: str, facts: list[dict], summary:
         if key not in seen and old["present"]:
             summary["facts"]["gone"] += 1
             conn.execute("UPDATE facts SET present = 0 WHERE content_key = ?", (key,))
+    new_facts = {key: row for key, row in seen.items() if key not in existing}
+    _reattach(conn, doc_id, new_facts, {row["sentence"] for row in seen.values()}, summary)
+
+
+def _reattach(conn, doc_id: str, new_facts: dict[str, dict], sentences: set[str], summary: dict) -> None:
+    """Move each orphaned decision of this document whose sentence changed to the one new fact that keeps
+    its arguments and claim; the others stay orphaned and are listed."""
+    orphans: dict[tuple, list[dict]] = {}
+    for row in conn.execute("SELECT f.* FROM facts f JOIN decisions d ON d.content_key = f.content_key "
+                            "WHERE f.doc_id = ? AND f.present = 0", (doc_id,)):
+        orphans.setdefault(reattach_anchor(dict(row)), []).append(dict(row))
+    if not orphans:
+        return
+    candidates: dict[tuple, list[dict]] = {}
+    for fact in new_facts.values():
+        candidates.setdefault(reattach_anchor(fact), []).append(fact)
+    for anchor, olds in orphans.items():
+        news = candidates.get(anchor, [])
+        if len(olds) == 1 and len(news) == 1 and olds[0]["sentence"] not in sentences:
+            old, new = olds[0], news[0]
+            conn.execute("UPDATE decisions SET content_key = ?, fact_id = ?, claim_key = ? WHERE content_key = ?",
+                         (new["content_key"], new["fact_id"], new["claim_key"], old["content_key"]))
+            append_audit(conn, LOADER, "reattach", new["content_key"], new["fact_id"], new["claim_key"],
+                         {"content_key": old["content_key"], "sentence": old["sentence"]},
+                         {"content_key": new["content_key"], "sentence": new["sentence"]})
+            summary["reattached"].append({"from": old["content_key"], "to": new["content_key"], "doc_id": doc_id,
+                                          "old_sentence": old["sentence"], "new_sentence": new["sentence"]})
+        else:
+            summary["orphaned_decisions"] += [{"content_key": o["content_key"], "doc_id": doc_id, "sentence": o["sentence"]}
+                                        for o in olds]
+
+
+def _mark_gone_documents(conn, loaded: set[str], summary: dict) -> None:
+    """Documents of earlier runs that this run lacks: gone, with their facts (decisions are kept)."""
+    for row in conn.execute("SELECT doc_id FROM documents WHERE present = 1").fetchall():
+        if row[0] in loaded:
+            continue
+        summary["documents"]["gone"] += 1
+        summary["facts"]["gone"] += conn.execute(
+            "UPDATE facts SET present = 0 WHERE doc_id = ? AND present = 1", (row[0],)).rowcount
+        conn.execute("UPDATE documents SET present = 0 WHERE doc_id = ?", (row[0],))
 
 
 def decision_counts(conn) -> dict:
+    """Decisions on facts of the latest run (attached), on facts it lacks (orphaned), in documents it lacks."""
     row = conn.execute(
         "SELECT SUM(CASE WHEN f.present = 1 THEN 1 ELSE 0 END) AS attached, "
-        "SUM(CASE WHEN f.present = 1 THEN 0 ELSE 1 END) AS orphaned "
-        "FROM decisions d LEFT JOIN facts f ON f.content_key = d.content_key"
+        "SUM(CASE WHEN f.present = 1 OR doc.present = 0 THEN 0 ELSE 1 END) AS orphaned, "
+        "SUM(CASE WHEN f.present = 0 AND doc.present = 0 THEN 1 ELSE 0 END) AS in_gone_documents "
+        "FROM decisions d LEFT JOIN facts f ON f.content_key = d.content_key "
+        "LEFT JOIN documents doc ON doc.doc_id = f.doc_id"
     ).fetchone()
-    return {"attached": row["attached"] or 0, "orphaned": row["orphaned"] or 0}
+    return {"attached": row["attached"] or 0, "orphaned": row["orphaned"] or 0,
+            "in_gone_documents": row["in_gone_documents"] or 0}
 
 
 # ---------------------------------------------------------------- reading facts
@@ -375,13 +597,14 @@ def _effective_sql(field: str) -> str:
 
 
 STATUS_SQL = "COALESCE(d.status, 'pending')"
+FACT_FROM = ("FROM facts f LEFT JOIN decisions d ON d.content_key = f.content_key "
+             "LEFT JOIN documents doc ON doc.doc_id = f.doc_id")
 FACT_SELECT = (
     "SELECT f.*, " + STATUS_SQL + " AS status, COALESCE(d.version, 0) AS version, "
     "COALESCE(d.reason, '') AS reason, COALESCE(d.note, '') AS note, COALESCE(d.edits, '{}') AS edits, "
     "COALESCE(d.comment, '') AS comment, COALESCE(d.curator, '') AS curator, "
-    "COALESCE(d.decided_at, '') AS decided_at, doc.title AS doc_title, doc.source AS doc_source "
-    "FROM facts f LEFT JOIN decisions d ON d.content_key = f.content_key "
-    "LEFT JOIN documents doc ON doc.doc_id = f.doc_id"
+    "COALESCE(d.decided_at, '') AS decided_at, doc.title AS doc_title, doc.source AS doc_source, "
+    "COALESCE(doc.present, 1) AS doc_present " + FACT_FROM
 )
 
 SORTS = {
@@ -389,26 +612,36 @@ SORTS = {
     "confidence_asc": "f.confidence ASC, f.doc_id, f.sentence_start, f.subject_start, f.content_key",
     "document": "f.doc_id, f.sentence_start, f.subject_start, f.object_start, f.content_key",
 }
+# What the queue can show besides the statuses: decisions whose fact the latest run lacks, or whose document.
+QUEUE_STATUSES = STATUSES + ["all", "orphaned", "gone"]
+MAX_QUERY = 200                  # a search text or an entity filter
+SEARCH_COLUMNS = ("f.sentence", "f.subject_text", "f.object_text", _effective_sql("subject_name"),
+                  _effective_sql("object_name"), _effective_sql("subject_id"), _effective_sql("object_id"))
 
 
 @dataclass
 class FactFilter:
-    status: str = "pending"        # one of STATUSES, "all" or "orphaned"
+    """The queue's filters. Each field adds one clause in `where`; a new filter is a field and a clause."""
+
+    status: str = "pending"        # one of QUEUE_STATUSES
     predicate: str = ""
     entity: str = ""               # concept id or a piece of argument text
     doc_id: str = ""
     certainty: str = ""
+    search: str = ""               # words that must all occur in the sentence or the arguments' text, name or id
     sort: str = "confidence_desc"
 
-    def where(self) -> tuple[str, list]:
-        clauses, params = [], []
-        if self.status == "orphaned":
-            clauses.append("f.present = 0 AND d.content_key IS NOT NULL")
-        else:
-            clauses.append("f.present = 1")
-            if self.status in STATUSES:
-                clauses.append(STATUS_SQL + " = ?")
-                params.append(self.status)
+    def status_clause(self, status: str) -> tuple[list[str], list]:
+        if status == "orphaned":
+            return ["f.present = 0 AND d.content_key IS NOT NULL AND COALESCE(doc.present, 1) = 1"], []
+        if status == "gone":
+            return ["f.present = 0 AND d.content_key IS NOT NULL AND doc.present = 0"], []
+        if status in STATUSES:
+            return ["f.present = 1", STATUS_SQL + " = ?"], [status]
+        return ["f.present = 1"], []
+
+    def where(self, with_status: bool = True) -> tuple[str, list]:
+        clauses, params = self.status_clause(self.status if with_status else "all")
         if self.predicate:
             clauses.append(_effective_sql("predicate") + " = ?")
             params.append(self.predicate)
@@ -426,6 +659,9 @@ class FactFilter:
                 "OR lower(f.subject_name) LIKE ? OR lower(f.object_name) LIKE ?)"
             )
             params += [self.entity, self.entity, needle, needle, needle, needle]
+        for word in self.search.lower().split():
+            clauses.append("(" + " OR ".join(f"instr(lower({column}), ?) > 0" for column in SEARCH_COLUMNS) + ")")
+            params += [word] * len(SEARCH_COLUMNS)
         return " AND ".join(clauses), params
 
     def order(self) -> str:
@@ -439,6 +675,7 @@ def fact_state(row: sqlite3.Row | dict) -> dict:
     fact["negated"] = bool(fact["negated"]) if fact.get("negated") is not None else None
     fact["effective"] = {c: fact["edits"].get(c, fact[c]) for c in FACT_COLUMNS}
     fact["orphaned"] = not fact.get("present", 1)
+    fact["doc_gone"] = not fact.get("doc_present", 1)
     return fact
 
 
@@ -453,16 +690,22 @@ def list_facts(conn, flt: FactFilter, limit: int | None = None, offset: int = 0)
 
 def count_facts(conn, flt: FactFilter) -> int:
     where, params = flt.where()
-    return conn.execute(
-        f"SELECT COUNT(*) FROM facts f LEFT JOIN decisions d ON d.content_key = f.content_key WHERE {where}",
-        params).fetchone()[0]
+    return conn.execute(f"SELECT COUNT(*) {FACT_FROM} WHERE {where}", params).fetchone()[0]
+
+
+def status_counts(conn, flt: FactFilter | None = None) -> dict[str, int]:
+    """Facts per status (pending, accepted, rejected, edited) under a filter's other fields; None: everything."""
+    where, params = flt.where(with_status=False) if flt else ("f.present = 1", [])
+    counts = dict.fromkeys(STATUSES, 0)
+    for status, n in conn.execute(f"SELECT {STATUS_SQL}, COUNT(*) {FACT_FROM} WHERE {where} GROUP BY 1", params):
+        counts[status] = n
+    return counts
 
 
 def queue_keys(conn, flt: FactFilter) -> list[str]:
     where, params = flt.where()
-    return [r[0] for r in conn.execute(
-        f"SELECT f.content_key FROM facts f LEFT JOIN decisions d ON d.content_key = f.content_key "
-        f"WHERE {where} ORDER BY {flt.order()}", params)]
+    return [r[0] for r in conn.execute(f"SELECT f.content_key {FACT_FROM} WHERE {where} ORDER BY {flt.order()}",
+                                       params)]
 
 
 def get_fact(conn, key: str) -> dict | None:
@@ -476,8 +719,9 @@ def facts_of_document(conn, doc_id: str) -> list[dict]:
 
 
 def facts_of_claim(conn, claim_key: str) -> list[dict]:
+    """Facts whose (curated) claim key is claim_key, across documents, with decided orphans."""
     return [fact_state(r) for r in conn.execute(
-        f"{FACT_SELECT} WHERE f.claim_key = ? AND (f.present = 1 OR d.content_key IS NOT NULL) "
+        f"{FACT_SELECT} WHERE {_effective_sql('claim_key')} = ? AND (f.present = 1 OR d.content_key IS NOT NULL) "
         f"ORDER BY f.present DESC, {SORTS['document']}", (claim_key,))]
 
 
@@ -488,12 +732,12 @@ def get_document(conn, doc_id: str) -> dict | None:
 
 def list_documents(conn) -> list[dict]:
     return [dict(r) for r in conn.execute(
-        "SELECT doc.doc_id, doc.title, doc.source, doc.status, doc.n_sentences, "
+        "SELECT doc.doc_id, doc.title, doc.source, doc.status, doc.n_sentences, doc.present, "
         "COUNT(f.content_key) AS n_facts, "
         "SUM(CASE WHEN COALESCE(d.status, 'pending') = 'pending' THEN 1 ELSE 0 END) AS n_pending "
         "FROM documents doc LEFT JOIN facts f ON f.doc_id = doc.doc_id AND f.present = 1 "
         "LEFT JOIN decisions d ON d.content_key = f.content_key "
-        "GROUP BY doc.doc_id ORDER BY doc.doc_id")]
+        "GROUP BY doc.doc_id ORDER BY doc.present DESC, doc.doc_id")]
 
 
 def sentences_of_document(conn, doc_id: str) -> list[dict]:
@@ -551,13 +795,31 @@ def current_state(conn, key: str) -> dict:
                                   "version")}
 
 
-def parse_edits(fact: dict, form: dict) -> dict:
-    """Changed editable fields (submitted value differs from the extracted one) → new values."""
+def _text_value(form: dict, field: str, limit: int) -> str:
+    value = form.get(field)
+    value = "" if value is None else value
+    if not isinstance(value, str):
+        raise InvalidDecision(f"{field} must be text")
+    value = value.strip()
+    if len(value) > limit:
+        raise InvalidDecision(f"{field} is {len(value):,} characters long; at most {limit:,} are kept")
+    return value
+
+
+def parse_edits(fact: dict, form: dict, concepts=None) -> dict:
+    """Changed editable fields (submitted value differs from the extracted one) → new values, validated.
+
+    concepts(id) → (id, type, name) or None: the knowledge base. With it, an edited
+    subject_id/object_id must be one of its concepts, and the argument's name and
+    type follow the new id. A changed id or predicate gives a new claim key.
+    """
     edits = {}
     for field in EDITABLE_FIELDS:
         if field not in form:
             continue
         raw = form[field]
+        if raw is not None and not isinstance(raw, (str, bool, int)):
+            raise InvalidDecision(f"{field} must be text")
         raw = raw.strip() if isinstance(raw, str) else raw
         if field == "negated":
             value = raw if isinstance(raw, bool) else str(raw).lower() in {"1", "true", "on", "yes"}
@@ -567,34 +829,70 @@ def parse_edits(fact: dict, form: dict) -> dict:
                 value = None
             else:
                 try:
-                    value = int(raw)
-                except (TypeError, ValueError):
-                    raise InvalidDecision(f"sample_size must be a whole number, not {raw!r}") from None
+                    value = int(str(raw)) if len(str(raw)) <= 12 else None
+                except ValueError:
+                    value = None
+                if value is None or not 0 < value <= MAX_SAMPLE_SIZE:
+                    raise InvalidDecision(f"sample_size must be a whole number from 1 to {MAX_SAMPLE_SIZE:,}, "
+                                          f"not {str(raw)[:40]!r}")
             original = fact["sample_size"]
         else:
-            value = "" if raw is None else str(raw)
+            value = _text_value(form, field, MAX_FIELD)
             original = fact[field] or ""
             choices = FIELD_CHOICES.get(field)
             if choices is not None and value not in choices:
                 raise InvalidDecision(f"{field} must be one of {', '.join(c or '(empty)' for c in choices)}")
+            pattern = FIELD_PATTERNS.get(field)
+            if pattern is not None and value != original and not re.fullmatch(pattern[0], value):
+                raise InvalidDecision(f"{field} must be {pattern[1]}, not {value[:40]!r}")
         if value != original:
             edits[field] = value
+    for role in ("subject", "object"):
+        field = f"{role}_id"
+        if field not in edits:
+            continue
+        new_id = edits[field]
+        if new_id:
+            concept = concepts(new_id) if concepts is not None else None
+            if concept is None:
+                raise InvalidDecision(f"{field} {new_id[:60]!r} is not a concept of the knowledge base; "
+                                      "pick one by name")
+            _, concept_type, concept_name = concept
+            edits[f"{role}_name"] = concept_name
+            if f"{role}_type" not in edits and concept_type != fact[f"{role}_type"] and concept_type in ENTITY_TYPES:
+                edits[f"{role}_type"] = concept_type
+        elif fact[f"{role}_name"]:
+            edits[f"{role}_name"] = ""
+    if {"subject_id", "object_id", "predicate"} & set(edits):
+        from pipeline.records import argument_key, claim_key
+
+        effective = {**fact, **edits}
+        new_claim = claim_key(argument_key(effective["subject_id"] or "", effective["subject_text"]),
+                              effective["predicate"],
+                              argument_key(effective["object_id"] or "", effective["object_text"]))
+        if new_claim != fact["claim_key"]:
+            edits["claim_key"] = new_claim
     return edits
 
 
-ACTIONS = {"accept", "reject", "edit", "comment", "reset"}
+# accept keeps a fact's edits (accept-as-edited); only discard_edits and reset drop them.
+ACTIONS = {"accept", "reject", "edit", "discard_edits", "comment", "reset"}
+AUDITED = ("status", "reason", "note", "edits", "comment")
 
 
-def decide(conn, key: str, action: str, version: int, curator: str, form: dict | None = None) -> dict:
+def decide(conn, key: str, action: str, version: int, curator: str, form: dict | None = None,
+           concepts=None) -> dict:
     """Apply one curator action to a fact, if `version` is still current; log it in the audit table.
 
-    action: accept | reject (form: reason, note) | edit (form: editable fields) |
-    comment (form: comment) | reset (back to pending). Returns the new state.
-    Raises Conflict on a stale version, InvalidDecision on a bad request, KeyError for an unknown fact.
+    action: accept (keeps edits already made) | reject (form: reason, note) | edit (form: editable
+    fields, validated; `concepts` looks ids up in the knowledge base) | discard_edits (back to the
+    extracted values, pending) | comment (form: comment) | reset (back to pending, edits dropped).
+    Returns the new state. Raises Conflict on a stale version, InvalidDecision on a bad request,
+    KeyError for an unknown fact.
     """
     form = form or {}
     if action not in ACTIONS:
-        raise InvalidDecision(f"unknown action {action!r}")
+        raise InvalidDecision(f"unknown action {str(action)[:40]!r}")
     curator = (curator or "").strip()
     if not curator:
         raise InvalidDecision("a curator name is required")
@@ -608,17 +906,19 @@ def decide(conn, key: str, action: str, version: int, curator: str, form: dict |
             raise Conflict(current_state(conn, key), int(version))
         after = dict(before)
         if action == "accept":
-            after.update(status="accepted", reason="", note="", edits={})
+            after.update(status="edited" if before["edits"] else "accepted", reason="", note="")
         elif action == "reject":
-            reason = (form.get("reason") or "").strip()
+            reason = _text_value(form, "reason", 40)
             if reason not in REJECT_REASONS:
                 raise InvalidDecision("choose a reject reason: " + ", ".join(REJECT_REASONS))
-            after.update(status="rejected", reason=reason, note=(form.get("note") or "").strip(), edits={})
+            after.update(status="rejected", reason=reason, note=_text_value(form, "note", MAX_TEXT))
         elif action == "edit":
-            edits = parse_edits(fact, form)
+            edits = parse_edits(fact, form, concepts)
             after.update(status="edited" if edits else "accepted", reason="", note="", edits=edits)
+        elif action == "discard_edits":
+            after.update(status="pending", reason="", note="", edits={})
         elif action == "comment":
-            after["comment"] = (form.get("comment") or "").strip()
+            after["comment"] = _text_value(form, "comment", MAX_TEXT)
         elif action == "reset":
             after.update(status="pending", reason="", note="", edits={})
         if action != "comment":
@@ -630,31 +930,68 @@ def decide(conn, key: str, action: str, version: int, curator: str, form: dict |
             (key, fact["fact_id"], fact["claim_key"], fact["doc_id"], after["status"], after["reason"],
              after["note"], json.dumps(after["edits"], sort_keys=True), after["comment"], after["curator"],
              after["decided_at"], after["version"]))
-        audited = ("status", "reason", "note", "edits", "comment")
-        conn.execute(
-            "INSERT INTO audit (at, curator, action, content_key, fact_id, claim_key, before, after) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (now(), curator, action, key, fact["fact_id"], fact["claim_key"],
-             json.dumps({k: before[k] for k in audited}, sort_keys=True),
-             json.dumps({k: after[k] for k in audited}, sort_keys=True)))
+        append_audit(conn, curator, action, key, fact["fact_id"], fact["claim_key"],
+                     {k: before[k] for k in AUDITED}, {k: after[k] for k in AUDITED})
     return current_state(conn, key)
 
 
+def decide_many(conn, items: list[tuple[str, int]], action: str, curator: str, form: dict | None = None) -> dict:
+    """One action on many facts [(key, version)], one decision and one audit row each; stale ones are skipped."""
+    if action == "reject" and (form or {}).get("reason") not in REJECT_REASONS:
+        raise InvalidDecision("choose a reject reason: " + ", ".join(REJECT_REASONS))
+    done, conflicts, missing = [], [], []
+    for key, version in items:
+        try:
+            decide(conn, key, action, version, curator, form)
+            done.append(key)
+        except Conflict:
+            conflicts.append(key)
+        except KeyError:
+            missing.append(key)
+    return {"done": done, "conflicts": conflicts, "missing": missing}
+
+
+def _diff(before: dict, after: dict) -> list[tuple[str, object, object]]:
+    """Field-by-field changes of an audit row; the edits object is opened into one line per edited field."""
+    changes = []
+    for field in sorted(set(before) | set(after)):
+        old, new = before.get(field), after.get(field)
+        if field == "edits" and isinstance(old or {}, dict) and isinstance(new or {}, dict):
+            old, new = old or {}, new or {}
+            changes += [(f"edit {name}", old.get(name), new.get(name)) for name in sorted(set(old) | set(new))
+                        if old.get(name) != new.get(name)]
+        elif old != new:
+            changes.append((field, old, new))
+    return changes
+
+
 def audit_entries(conn, key: str | None = None, curator: str | None = None, limit: int = 500) -> list[dict]:
+    """Audit rows, newest first, with a readable diff and the fact's triple; a key's history follows re-attachments."""
     clauses, params = [], []
     if key:
-        clauses.append("content_key = ?")
-        params.append(key)
+        keys, frontier = {key}, [key]
+        while frontier:  # earlier keys of a re-attached decision
+            rows = conn.execute("SELECT before FROM audit WHERE action = 'reattach' AND content_key = ?",
+                                (frontier.pop(),)).fetchall()
+            for row in rows:
+                old = json.loads(row[0] or "{}").get("content_key")
+                if old and old not in keys:
+                    keys.add(old)
+                    frontier.append(old)
+        clauses.append(f"a.content_key IN ({', '.join('?' for _ in keys)})")
+        params += sorted(keys)
     if curator:
-        clauses.append("curator = ?")
+        clauses.append("a.curator = ?")
         params.append(curator)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     entries = []
-    for row in conn.execute(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", params + [limit]):
+    for row in conn.execute(
+            "SELECT a.*, f.subject_text, f.object_text, f.predicate, f.negated, f.subject_name, f.object_name "
+            f"FROM audit a LEFT JOIN facts f ON f.content_key = a.content_key {where} ORDER BY a.id DESC LIMIT ?",
+            params + [limit]):
         entry = dict(row)
         before, after = json.loads(entry["before"] or "{}"), json.loads(entry["after"] or "{}")
-        entry["changes"] = [(field, before.get(field), after.get(field))
-                            for field in sorted(set(before) | set(after)) if before.get(field) != after.get(field)]
+        entry["changes"] = _diff(before, after)
         entries.append(entry)
     return entries
 

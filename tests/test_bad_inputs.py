@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import random
 import re
@@ -177,3 +178,58 @@ def test_unreadable_files_without_the_emulation(tmp_path):
         assert summary.failures == [("locked.txt", locked.as_posix(), "permission denied: cannot read file")]
     finally:
         locked.chmod(0o644)
+
+
+# ---------------------------------------------------------------------------
+# the `alsfacts extract` command: exit status and the failure summary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _bad_inputs(folder: Path) -> list[str]:
+    """A folder of inputs none of which can be read; returns the failures' reasons."""
+    folder.mkdir()
+    (folder / "cut.jsonl").write_bytes(b'{"id": "cut", "text": "Riluzole slowed')  # cut off mid-string
+    (folder / "latin1.txt").write_bytes("Riluzole in ALS, caf\xe9".encode("latin-1"))
+    return ["invalid JSON on line 1: Unterminated string starting at column 23",
+            "not UTF-8: byte 0xe9 at byte offset 20"]
+
+
+@pytest.fixture
+def keep_logging():
+    """The CLI configures the root logger for its run: give the next tests theirs back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
+def test_extract_exits_1_when_no_input_can_be_read_and_lists_each_failure_once(tmp_path, keep_logging):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    reasons = _bad_inputs(tmp_path / "in")
+    db = tmp_path / "facts.db"
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), str(tmp_path / "missing"),
+                                      "--out", str(tmp_path / "out"), "--db", str(db)])
+    assert result.exit_code == 1, result.output
+    for reason in reasons + ["missing): path does not exist"]:
+        assert result.output.count(reason) == 1, (reason, result.output)
+    assert " at at " not in result.output
+    assert "error: no input could be read (3 failed" in result.stderr
+    assert not db.exists()  # an empty run is not loaded into the review database
+
+
+def test_extract_exits_0_when_some_inputs_were_read(tmp_path, keep_logging):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    reasons = _bad_inputs(tmp_path / "in")
+    (tmp_path / "in" / "good.txt").write_text("Riluzole prolonged survival in patients with ALS.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["extract", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "documents ok: 1 (processed 1, skipped (cached) 0), failed: 2" in result.output
+    for reason in reasons:
+        assert result.output.count(reason) == 1, (reason, result.output)

@@ -15,6 +15,7 @@ from pipeline.nlp import shared_nlp
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "corpora" / "als_news_tregs.txt"
+OVERVIEW = ROOT / "corpora" / "als_therapies_overview.md"
 DEV_DOCS = ROOT.parent / "shared" / "gold" / "dev" / "docs.jsonl"
 
 
@@ -108,6 +109,17 @@ def test_safe_in_the_trial_population(seed_text):
     safe = [f for f in doc._.facts if f.predicate == "safe_in"]
     assert [(f.subject.text, f.object.text) for f in safe] == [("Treg infusions", "patients")]
     assert safe[0].object.kb_id_ == "MESH:D000690"  # the patients of the document's disease
+
+
+def test_a_negated_claim_across_a_line_break_of_hard_wrapped_markdown():
+    # "… although it did not significantly\nimprove the ALSFRS-R score at 28 weeks." (corpora/)
+    doc, facts = _facts(OVERVIEW.read_text(encoding="utf-8"))
+    assert _has(facts, "tofersen", "increases", "ALSFRS-R", negated=True)
+    assert _has(facts, "tofersen", "decreases", "neurofilament light chain", negated=False)
+    assert _has(facts, "Neurofilament light chain", "negatively_correlated_with", "survival")
+    for fact in doc._.facts:
+        assert fact.sentence.start <= fact.subject.start and fact.object.end <= fact.sentence.end
+        assert fact.sentence.text.rstrip().endswith("."), fact.sentence.text
 
 
 def test_treats_and_causes_in_one_sentence():

@@ -293,6 +293,22 @@ def test_run_extract_default_pipeline_keeps_its_signature(tmp_path):
         assert (tmp_path / "out" / f"{name}.parquet").is_file() and (tmp_path / "out" / f"{name}.csv").is_file()
 
 
+def test_corpora_facts_table_has_the_negated_claim_of_a_hard_wrapped_sentence(tmp_path):
+    summary = run_extract([ROOT / "corpora"], tmp_path / "out", nlp=pipeline_under_test(), cache=False)
+    assert summary.documents_ok == 2
+    text = (ROOT / "corpora" / "als_therapies_overview.md").read_text(encoding="utf-8")
+    facts = [f for f in pq.read_table(tmp_path / "out" / "facts.parquet").to_pylist()
+             if f["doc_id"] == "als_therapies_overview.md"]
+    negated = [f for f in facts if f["subject_text"] == "tofersen" and f["negated"]]
+    assert [(f["predicate"], f["object_text"]) for f in negated] == [("increases", "ALSFRS-R")]
+    fact = negated[0]
+    assert fact["sentence"] == text[fact["sentence_start"]:fact["sentence_end"]]
+    assert "did not significantly\nimprove the ALSFRS-R score at 28 weeks." in fact["sentence"]
+    assert text[fact["object_start"]:fact["object_end"]] == "ALSFRS-R"
+    sentences = pq.read_table(tmp_path / "out" / "sentences.parquet").to_pylist()
+    assert not [s for s in sentences if s["text"].endswith("did not significantly")]
+
+
 def test_a_document_the_pipeline_fails_on_fails_alone(tmp_path):
     @Language.component("alsfacts_test_explode")
     def explode(doc):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "review"))
-import seed_run  # noqa: E402
+import seed_run  # noqa: E402, I001
 
 from pipeline import store  # noqa: E402
 
@@ -188,3 +188,131 @@ def test_keyboard_review_survives_reload_and_payloads_stay_inert(source, tmp_pat
     assert dialogs == []
     for shot in sorted(shots.iterdir()):
         print(f"screenshot: {shot}")
+
+
+# ---------------------------------------------------------------- a queue of thousands (issue 8)
+
+BIG_COPIES = 625  # × 8 facts = 5,000
+
+
+@pytest.fixture
+def big_server(tmp_path):
+    """The app over a store of 5,000 facts (the seed article's rows replicated), served by uvicorn."""
+    import uvicorn
+
+    from big_run import write_big_run
+
+    from pipeline.review import create_app
+
+    db = tmp_path / "big.db"
+    store.load_run(write_big_run(tmp_path / "big_run", BIG_COPIES), db)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}", db
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def counts(page) -> dict[str, int]:
+    return {status: int(page.text_content(f'#counts .count[data-status="{status}"] .n'))
+            for status in store.STATUSES}
+
+
+def test_a_queue_of_five_thousand_facts_by_keyboard(tmp_path, big_server, browser):
+    base, db = big_server
+    n = BIG_COPIES * 8
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"{base}/curator?next=/queue")
+    page.fill("#curator-input", CURATOR)
+    page.press("#curator-input", "Enter")
+    page.wait_for_url(f"{base}/queue")
+    assert page.text_content("#total") == f"{n} facts"
+    assert counts(page) == {"pending": n, "accepted": 0, "rejected": 0, "edited": 0}
+    assert page.locator("tr.fact-row").count() == 100
+    heights = page.eval_on_selector_all("tr.fact-row", "rows => rows.slice(0, 50).map(r => r.offsetHeight)")
+    assert max(heights) <= 40, heights  # one line a fact
+    page.keyboard.press("v")  # the highlighted fact's sentence, below its line
+    assert "expanded" in page.get_attribute("tr.fact-row >> nth=0", "class")
+    assert page.evaluate("getComputedStyle(document.querySelector('tr.expanded td.line'), '::after').content") \
+        .startswith('"')
+    page.keyboard.press("v")
+    page.screenshot(path=str(tmp_path / "big_queue.png"))
+
+    # `a` accepts the highlighted fact in place and moves on
+    first = page.get_attribute("tr.fact-row >> nth=0", "data-key")
+    page.keyboard.press("a")
+    page.wait_for_selector(f'tr.fact-row[data-key="{first}"] .status-accepted')
+    assert "selected" in page.get_attribute("tr.fact-row >> nth=1", "class")
+
+    # x selects, A accepts the selection: one audit row per fact
+    picked = []
+    for _ in range(3):
+        picked.append(page.get_attribute("tr.fact-row.selected", "data-key"))
+        page.keyboard.press("x")
+        page.keyboard.press("j")
+    assert page.text_content("#selected-count") == "3 selected"
+    with page.expect_navigation():
+        page.keyboard.press("A")
+    assert "3 facts decided" in page.text_content("#bulk-message")
+    assert counts(page) == {"pending": n - 4, "accepted": 4, "rejected": 0, "edited": 0}
+    assert page.text_content("#total") == f"{n - 4} facts"
+
+    # x twice more, R: choose a reason, Enter in the note rejects both
+    rejected = []
+    for _ in range(2):
+        rejected.append(page.get_attribute("tr.fact-row.selected", "data-key"))
+        page.keyboard.press("x")
+        page.keyboard.press("j")
+    page.keyboard.press("R")
+    assert page.evaluate("document.activeElement.id") == "bulk-reason"
+    page.select_option("#bulk-reason", "duplicate")
+    page.fill("#bulk-note", "copies of one article")
+    with page.expect_navigation():
+        page.press("#bulk-note", "Enter")
+    assert "2 facts decided" in page.text_content("#bulk-message")
+    assert counts(page)["rejected"] == 2
+    conn = store.connect(db)
+    entries = store.audit_entries(conn)
+    conn.close()
+    assert sorted(e["content_key"] for e in entries if e["action"] == "reject") == sorted(rejected)
+    assert sorted(e["content_key"] for e in entries if e["action"] == "accept") == sorted(picked + [first])
+
+    # search: `/` focuses it, Enter applies it; a select applies on change, without a button
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "search"
+    page.keyboard.type("infusions safe")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=infusions+safe**")
+    assert page.text_content("#total") == f"{BIG_COPIES} facts"
+    assert not page.is_visible("#filter-button")
+    page.select_option('#filters select[name="status"]', "all")
+    page.wait_for_url("**status=all**")
+    assert page.text_content("#total") == f"{BIG_COPIES} facts"
+
+    # `r` on the queue opens the highlighted fact with the reject form; the fact page says where it is
+    page.select_option('#filters select[name="status"]', "pending")
+    page.wait_for_url("**status=pending**")
+    page.keyboard.press("r")
+    page.wait_for_url("**/facts/**#reject")
+    assert page.evaluate("document.activeElement.id") == "reject-reason"
+    assert page.text_content("#position") == f"1 of {BIG_COPIES}"
+    assert page.text_content("#fact-line").startswith("Treg infusions — safe_in — patients (asserted)")
+    page.keyboard.press("Escape")
+    page.keyboard.press("j")
+    page.wait_for_url(lambda url: "#reject" not in url)
+    assert page.text_content("#position") == f"2 of {BIG_COPIES}"
+
+    # the edit form looks concept names up in the knowledge base
+    page.keyboard.press("e")
+    page.fill("#edit-subject_id", "edaravone")
+    page.wait_for_selector('#subject_id-choices option[value="MESH:D000077553"]', state="attached", timeout=60_000)
+    page.wait_for_timeout(200)
+    assert dialogs == []

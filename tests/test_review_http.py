@@ -163,7 +163,8 @@ def test_accept_reject_edit_comment_and_the_audit_log(setup):
     edited = states[keys[2]]
     assert edited["state"]["status"] == "edited" and edited["state"]["version"] == 2
     assert edited["state"]["edits"] == {"predicate": "associated_with", "certainty": "hedged", "negated": True,
-                                        "population": "people with ALS", "sample_size": 12}
+                                        "population": "people with ALS", "sample_size": 12,
+                                        "claim_key": "patients|associated_with|treg infusions"}
     assert edited["state"]["comment"] == "predicate checked with Bob"
     assert edited["effective"]["predicate"] == "associated_with"
     assert edited["state"]["curator"] == "Ann Curator"

@@ -1,4 +1,4 @@
-"""CLI commands of the curation side: `load`, `review`, `export` (registered on the main typer app)."""
+"""CLI commands of the curation side: `load`, `review`, `export`, `audit verify` (registered on the main typer app)."""
 
 from __future__ import annotations
 
@@ -33,15 +33,25 @@ def register(app: typer.Typer) -> None:
         db: Path = typer.Argument(..., help="SQLite store made by `alsfacts load` or `extract --db`."),
         host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind (local only by default)."),
         port: int = typer.Option(8765, "--port", help="Port to listen on."),
+        curators: Optional[Path] = typer.Option(
+            None, "--curators", dir_okay=False,
+            help="File of curator names, one a line: only they may decide, each through a personal link."),
     ) -> None:
         """Start the review web app and print its URL."""
         import uvicorn
 
-        from pipeline.review.app import LOCAL_HOSTS, create_app
+        from pipeline.review.app import LOCAL_HOSTS, create_app, read_curators
 
         if not db.exists():
             typer.echo(f"{db}: no such store; run `alsfacts load OUT --db {db}` first.", err=True)
             raise typer.Exit(2)
+        names = None
+        if curators is not None:
+            try:
+                names = read_curators(curators)
+            except (OSError, UnicodeDecodeError, ValueError) as error:
+                typer.echo(f"{curators}: {error}", err=True)
+                raise typer.Exit(2) from None
         if host in LOOPBACK:
             allowed = LOCAL_HOSTS
         elif host in {"0.0.0.0", "::"}:
@@ -51,8 +61,11 @@ def register(app: typer.Typer) -> None:
         if host not in LOOPBACK:
             typer.echo(f"warning: listening on {host}, reachable from other machines.", err=True)
         shown = f"[{host}]" if ":" in host else host
+        app = create_app(db, allowed_hosts=allowed, curators=names)
         typer.echo(f"alsfacts review: http://{shown}:{port}/  (Ctrl-C to stop)")
-        uvicorn.run(create_app(db, allowed_hosts=allowed), host=host, port=port, log_level="warning")
+        for name, link in app.state.curator_links.items():
+            typer.echo(f"  {name}: http://{shown}:{port}{link}")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
 
     @app.command("export")
     def export(
@@ -62,15 +75,39 @@ def register(app: typer.Typer) -> None:
         predicate: Optional[List[str]] = typer.Option(None, "--predicate", help="Keep these (curated) predicates."),
         min_confidence: Optional[float] = typer.Option(None, "--min-confidence", help="Keep facts at least this confident."),
         include_orphaned: bool = typer.Option(False, "--include-orphaned", help="Also export decided facts the latest extraction no longer produces."),
+        scope: str = typer.Option("all", "--scope", help="curated (accepted and edited), decided (also rejected) or all (also pending)."),
     ) -> None:
-        """Write the curated facts table (Parquet and CSV)."""
+        """Write the curated facts table (Parquet and CSV), with each fact's state and curator."""
         from pipeline.export import export_facts
 
         try:
             result = export_facts(db, out, statuses=split_values(status) or None,
                                   predicates=split_values(predicate) or None,
-                                  min_confidence=min_confidence, include_orphaned=include_orphaned)
+                                  min_confidence=min_confidence, include_orphaned=include_orphaned, scope=scope)
         except ValueError as error:
             typer.echo(str(error), err=True)
             raise typer.Exit(2) from None
-        typer.echo(f"{result['rows']} facts → {result['parquet']}, {result['csv']}")
+        counts = ", ".join(f"{n} {status}" for status, n in result["statuses"].items() if n)
+        typer.echo(f"{result['rows']} facts ({counts or 'none'}) → {result['parquet']}, {result['csv']}")
+
+    audit = typer.Typer(help="The curation audit log.", no_args_is_help=True)
+    app.add_typer(audit, name="audit")
+
+    @audit.command("verify")
+    def verify(db: Path = typer.Argument(..., exists=True, dir_okay=False, help="SQLite store.")) -> None:
+        """Check the hash chain of the audit log: report deleted (gaps, a cut end) or edited rows."""
+        from pipeline.store import connect, verify_audit
+
+        conn = connect(db)
+        try:
+            problems = verify_audit(conn)
+            rows = conn.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+            last = conn.execute("SELECT row_hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        finally:
+            conn.close()
+        if problems:
+            for problem in problems:
+                typer.echo(f"{db}: {problem}", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{db}: audit log intact ({rows} rows, each chained to the one before; "
+                   f"last hash {last[0] if last else '-'})")
