@@ -74,6 +74,7 @@ DEFAULT_OUT = Path("outputs")
 SMALL_INPUT_BYTES = 1_000_000
 # Exit status of `extract` when not one document could be read (2 is a usage error).
 NOTHING_READ_EXIT = 1
+FAST_PIPELINE = "pipeline.nlp:shared_fast_nlp"
 
 
 @app.command()
@@ -90,6 +91,8 @@ def extract(
     chunk_size: int = typer.Option(64, "--chunk-size", min=1, help="Documents per unit of work."),
     pipeline: Optional[str] = typer.Option(None, "--pipeline", metavar="MODULE:FUNCTION",
                                            help="Function that builds the spaCy pipeline (default: pipeline/config.cfg)."),
+    fast: bool = typer.Option(False, "--fast", help="Dictionary and rules only, without the trained models: "
+                                                    "several times faster, less accurate (for very large corpora)."),
 ) -> None:
     """Extract entities and facts from text files into tables (Parquet and CSV).
 
@@ -104,6 +107,8 @@ def extract(
     from pipeline.progress import ProgressReporter, input_bytes
 
     paths = list(paths or [DEFAULT_CORPUS])
+    if fast and pipeline is None:
+        pipeline = FAST_PIPELINE
     total_bytes = input_bytes(paths)
     if not workers:  # one per core, unless the input is too small to repay starting them
         workers = len(os.sched_getaffinity(0)) if total_bytes > SMALL_INPUT_BYTES else 1

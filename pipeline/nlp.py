@@ -46,10 +46,16 @@ def make_base_nlp() -> Language:
     return nlp
 
 
-def build_nlp(config_path: Path = CONFIG_PATH) -> Language:
-    """The full extraction pipeline, as the config describes it."""
+# Components with trained models; `--fast` runs the pipeline without them (dictionary and rules only).
+LEARNED_PIPES = ("ner", "claim_model")
+
+
+def build_nlp(config_path: Path = CONFIG_PATH, without: tuple[str, ...] = ()) -> Language:
+    """The full extraction pipeline, as the config describes it (less the pipes in `without`)."""
     _register_components()
     config = spacy.util.load_config(config_path)
+    if without:
+        config["nlp"]["pipeline"] = [name for name in config["nlp"]["pipeline"] if name not in without]
     return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
 
 
@@ -57,3 +63,9 @@ def build_nlp(config_path: Path = CONFIG_PATH) -> Language:
 def shared_nlp() -> Language:
     """One pipeline per process (workers and tests reuse it)."""
     return build_nlp()
+
+
+@lru_cache(maxsize=1)
+def shared_fast_nlp() -> Language:
+    """The dictionary-and-rules pipeline of `alsfacts extract --fast`, one per process."""
+    return build_nlp(without=LEARNED_PIPES)

@@ -81,3 +81,18 @@ def test_shipped_model_reads_claims_in_the_seed_article():
     assert all(0.0 <= f.confidence <= 1.0 for f in facts)
     for f in facts:  # offsets stay exact
         assert doc.text[f.subject.start_char:f.subject.end_char] == f.subject.text
+
+
+def test_fast_extraction_runs_without_the_trained_models(tmp_path):
+    from pipeline.nlp import LEARNED_PIPES, build_nlp
+
+    fast = build_nlp(without=LEARNED_PIPES)
+    assert not set(LEARNED_PIPES) & set(fast.pipe_names)
+    out = tmp_path / "fast"
+    subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(SEED_ARTICLE), "--out", str(out), "--fast", "-q"],
+                   check=True, capture_output=True, text=True, cwd=ROOT)
+    import pandas as pd
+
+    facts = pd.read_csv(out / "facts.csv")
+    assert len(facts) >= 5
+    assert not facts["extractor"].str.startswith(("model", "rule+")).any()
