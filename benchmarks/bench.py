@@ -1,8 +1,12 @@
 """Throughput, scaling, cache and memory of `alsfacts extract` (a benchmark, not a test).
 
-    python benchmarks/bench.py                      # full: 1M-word and 5M-word corpora
-    python benchmarks/bench.py --words 100000 --scale 5   # quick: 100k and 500k words
-    python benchmarks/bench.py --skip-scaling       # only the single-run figures (issue 2)
+    python benchmarks/bench.py                      # distinct texts: default and --fast runs, 1 and 2 workers
+    python benchmarks/bench.py --repeated           # also the repeated-corpus runs: 1M-word and 5M-word corpora
+    python benchmarks/bench.py --repeated --words 100000 --scale 5   # quick: 100k and 500k words
+
+The main figures (issue 7) run on distinct texts only, no repeated document (repeats flatter
+the tokenizer's cache): the ALS abstracts and trial records, the study-type abstracts, and the
+BC5CDR and BioRED training and development abstracts of ../shared/data, each PMID once.
 
 The corpus is /work/shared/data/als_corpus (abstracts.jsonl + trials.jsonl), repeated
 until it has the requested number of words. Copy r of a record gets the id
@@ -35,6 +39,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = ROOT / ".." / "shared" / "data" / "als_corpus"
 SOURCES = ("abstracts.jsonl", "trials.jsonl")
+SHARED_DATA = ROOT / ".." / "shared" / "data"
+PUBTATOR_SOURCES = ("bc5cdr/CDR_TrainingSet.PubTator.txt", "bc5cdr/CDR_DevelopmentSet.PubTator.txt",
+                    "biored/Train.PubTator", "biored/Dev.PubTator")
 TARGETS = {"tokenizer_ratio": 1 / 8, "peak_mb": 2048, "speedup": 1.7, "rerun_fraction": 0.05, "memory_growth": 0.20}
 
 
@@ -48,6 +55,40 @@ def load_records() -> list[dict]:
 
 def record_words(record: dict) -> int:
     return len((record.get("title") or "").split()) + len(record["text"].split())
+
+
+def distinct_records() -> list[dict]:
+    """Every distinct abstract and record of ../shared/data, once (by id and by text)."""
+    records = load_records()
+    with open(SHARED_DATA / "studytypeteller" / "study_types.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                records.append({"id": f"PMID:{row['pmid']}", "title": row.get("title") or "", "text": row.get("abstract") or ""})
+    for name in PUBTATOR_SOURCES:
+        title = {}
+        with open(SHARED_DATA / name, encoding="utf-8") as handle:
+            for line in handle:
+                parts = line.rstrip("\n").split("|", 2)
+                if len(parts) == 3 and parts[1] == "t":
+                    title[parts[0]] = parts[2]
+                elif len(parts) == 3 and parts[1] == "a":
+                    records.append({"id": f"PMID:{parts[0]}", "title": title.get(parts[0], ""), "text": parts[2]})
+    seen_ids, seen_texts, out = set(), set(), []
+    for record in records:
+        if record["id"] in seen_ids or record["text"] in seen_texts or not record["text"].strip():
+            continue
+        seen_ids.add(record["id"])
+        seen_texts.add(record["text"])
+        out.append(record)
+    return out
+
+
+def write_records(records: list[dict], path: Path) -> int:
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return sum(record_words(r) for r in records)
 
 
 def write_corpus(records: list[dict], words: int, path: Path) -> int:
@@ -161,7 +202,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--words", type=int, default=1_000_000, help="words of the 1x corpus (issue 2 run)")
     parser.add_argument("--scale", type=int, default=5, help="the scaling corpus is this many times larger")
     parser.add_argument("--workers", type=int, default=2, help="workers of the parallel run")
-    parser.add_argument("--skip-scaling", action="store_true", help="only the 1x single-process run")
+    parser.add_argument("--skip-scaling", action="store_true", help="with --repeated: only the 1x runs")
+    parser.add_argument("--repeated", action="store_true", help="also the repeated-corpus runs of issues 2 and 4")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--code", type=Path, help="run the package copy in this folder (holding pipeline/) "
                         "instead of a fresh snapshot of the tree")
@@ -174,6 +216,20 @@ def main(argv: list[str] | None = None) -> dict:
     results: dict = {"targets": TARGETS, "cpu_count": os.cpu_count()}
     try:
         code = args.code.resolve() if args.code else snapshot(work)
+        distinct = work / "corpus_distinct.jsonl"
+        words = write_records(distinct_records(), distinct)
+        tokenizer = tokenizer_speed(distinct)
+        runs = {}
+        for name, extra in (("default", []), ("fast", ["--fast"])):
+            for workers in (1, args.workers):
+                runs[f"{name}_{workers}"] = run_extract(code, distinct, work / f"out_{name}_{workers}", workers, extra)
+        results["issue7"] = {
+            "corpus_words": words, "tokenizer": tokenizer, "runs": runs,
+            "ratios": {key: run["words_per_s"] / tokenizer["words_per_s"] for key, run in runs.items()},
+            "targets": {"default_1": 1 / 25, f"default_{args.workers}": 1 / 15, "peak_mb": 2048},
+        }
+        if not args.repeated:
+            return _finish(results, args, work)
         records = load_records()
         small = work / "corpus_1x.jsonl"
         results["copies_1x"] = write_corpus(records, args.words, small)
@@ -208,18 +264,37 @@ def main(argv: list[str] | None = None) -> dict:
                 "peak_mb_1x": single["peak_mb"], f"peak_mb_{args.scale}x": one["peak_mb"],
                 "memory_growth": one["peak_mb"] / single["peak_mb"] - 1,
             }
-    finally:
-        if args.keep:
-            print(f"kept {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return _finish(results, args, work)
+
+
+def _finish(results: dict, args, work: Path) -> dict:
+    if args.keep:
+        print(f"kept {work}", file=sys.stderr)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print_table(results, args)
     return results
 
 
+def print_distinct_table(results: dict) -> None:
+    issue7 = results["issue7"]
+    tok = issue7["tokenizer"]
+    print(f"distinct texts: {issue7['corpus_words']:,} words; spaCy's bare tokenizer {tok['words_per_s']:,.0f} words/s")
+    for key, run in issue7["runs"].items():
+        print(f"  extract {key.replace('_', ', workers '):<22} {run['words_per_s']:>10,.0f} words/s  "
+              f"ratio 1/{1 / issue7['ratios'][key]:.1f}  {run['seconds']:>7} s  peak {run['peak_mb']:,.0f} MB")
+
+
 def print_table(results: dict, args) -> None:
+    if "issue7" in results:
+        print_distinct_table(results)
+    if "issue2" not in results:
+        return
     rows = []
     issue2 = results["issue2"]
     rows.append(("tokenizer (1x)", f"{issue2['tokenizer']['words_per_s']:,.0f} words/s", ""))

@@ -1,0 +1,78 @@
+"""Rebuild every shipped model from ../shared, in order, deterministically (fixed seeds).
+
+    python scripts/train_models.py            # all steps
+    python scripts/train_models.py --list     # the steps and what each writes
+    python scripts/train_models.py --only claims
+
+Order matters: the mined gold terms and the NER change which mentions the pipeline finds,
+and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
+Each step is its own script (runnable alone); this one runs them and writes
+pipeline/models/manifest.json: per model its version, training data and evaluation figures,
+read from the model's own JSON file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = ROOT / "pipeline" / "models"
+
+# (name, script and arguments, the JSON file that describes what it wrote)
+STEPS = [
+    ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/gold_terms.json"),
+    ("ner", ["scripts/train_ner.py", "train"], "pipeline/models/ner/model.json"),
+    ("strength", ["scripts/train_strength.py"], "pipeline/models/strength_linear.json"),
+    ("claims", ["scripts/train_claims.py", "--cv"], "pipeline/models/claims/model.json"),
+]
+
+
+def run_step(name: str, command: list[str]) -> float:
+    started = time.time()
+    print(f"== {name}: {' '.join(command)}", flush=True)
+    subprocess.run([sys.executable, *command], cwd=ROOT, check=True)
+    return time.time() - started
+
+
+def write_manifest(seconds: dict[str, float]) -> Path:
+    manifest = {}
+    for name, _, description in STEPS:
+        path = ROOT / description
+        if path.is_file():
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            manifest[name] = {"file": description, **{k: entry[k] for k in sorted(entry) if k not in ("features", "vocabulary")}}
+            if name in seconds:
+                manifest[name]["training_seconds"] = round(seconds[name])
+    target = MODELS / "manifest.json"
+    target.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
+    return target
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", choices=[s[0] for s in STEPS], help="run only these steps")
+    parser.add_argument("--list", action="store_true", help="list the steps")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, command, description in STEPS:
+            print(f"{name:12s} python {' '.join(command):40s} → {description}")
+        return 0
+    seconds = {}
+    for name, command, _ in STEPS:
+        if args.only and name not in args.only:
+            continue
+        if not (ROOT / command[0]).is_file():
+            sys.exit(f"{command[0]} is missing")
+        seconds[name] = run_step(name, command)
+    path = write_manifest(seconds)
+    print(f"manifest: {path} ({sum(seconds.values()):.0f} s in all)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
