@@ -8,7 +8,9 @@ linear heads over hashed features (`claim_features.py`), learned with scikit-lea
 `pipeline/training/claims.py` from `../shared/gold/train`:
 
 * `relation`  — is there a fact (binary);
-* `predicate` — which predicate, given a fact (ten classes);
+* `polarity`  — the predicate's polarity class, given a fact (positive, negative, association,
+  safety: learned across predicates, so `lower_in` borrows from `decreases`);
+* `predicate` — which predicate of that class;
 * `direction` — is the first mention the subject (binary, shared by all directed predicates,
   so rare predicates learn direction from the frequent ones);
 * `negated`   — does the sentence deny it (binary).
@@ -33,11 +35,12 @@ from pipeline.components import claim_phrases as phrases
 from pipeline.components import sentence_spans
 from pipeline.components.claim_features import Candidate, candidates
 from pipeline.components.claims import Fact, _deduplicate, _read_table
-from pipeline.schema import PREDICATES, SYMMETRIC_PREDICATES
+from pipeline.schema import POLARITY, PREDICATES, SYMMETRIC_PREDICATES
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "claims"
 N_FEATURES = 2 ** 18
-HEADS = ("relation", "predicate", "direction", "negated")
+HEADS = ("relation", "predicate", "polarity", "direction", "negated")
+POLARITIES = ["positive", "negative", "association", "safety"]
 CAUSAL = {"increases", "decreases", "treats", "causes"}
 CORRELATIONAL = {"positively_correlated_with", "negatively_correlated_with", "higher_in", "lower_in", "associated_with"}
 
@@ -64,11 +67,12 @@ class LinearHeads:
         self.meta = meta or {}
 
     def scores(self, X) -> dict[str, np.ndarray]:
-        """Probabilities per head: relation/direction/negated → P(true), predicate → (n, 10)."""
+        """Probabilities per head: relation/direction/negated → P(true), predicate → (n, 10),
+        polarity → (n, 4)."""
         out = {}
         for head in HEADS:
             z = X @ self.weights[head] + self.bias[head]
-            if head == "predicate":
+            if head in ("predicate", "polarity"):
                 z = z - z.max(axis=1, keepdims=True)
                 e = np.exp(z)
                 out[head] = e / e.sum(axis=1, keepdims=True)
@@ -200,7 +204,9 @@ def decide(scores: dict, index: int, predicates: list[str], threshold: float) ->
     """(predicate, first-is-subject, negated) for candidate `index`, or None."""
     if scores["relation"][index] < threshold:
         return None
-    predicate = predicates[int(np.argmax(scores["predicate"][index]))]
+    polarity = POLARITIES[int(np.argmax(scores["polarity"][index]))]
+    allowed = np.array([POLARITY.get(p) == polarity for p in predicates])
+    predicate = predicates[int(np.argmax(np.where(allowed, scores["predicate"][index], -1.0)))]
     forward = predicate in SYMMETRIC_PREDICATES or scores["direction"][index] >= 0.5
     return predicate, bool(forward), bool(scores["negated"][index] >= 0.5)
 

@@ -6,7 +6,7 @@
    argument rule) best — exact text first, then equal ids, then containment or shared
    content words. Other candidates that also match a gold fact are left out of training
    (ambiguous), and all remaining candidates are `no fact`.
-3. Four scikit-learn logistic regressions, one per head, on hashed features; fixed seeds.
+3. Five scikit-learn logistic regressions, one per head, on hashed features; fixed seeds.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from pipeline.components.claim_model import HEADS, N_FEATURES, ClaimClassifier, LinearHeads
+from pipeline.components.claim_model import HEADS, N_FEATURES, POLARITIES, ClaimClassifier, LinearHeads
 from pipeline.evaluate import _argument, arguments_match
-from pipeline.schema import PREDICATES, SYMMETRIC_PREDICATES
+from pipeline.schema import POLARITY, PREDICATES, SYMMETRIC_PREDICATES
 from pipeline.training.gold import GoldDocument, find_sentence
 
 SEED = 7
@@ -117,28 +117,32 @@ def _binary_head(X, y, C: float) -> tuple[np.ndarray, np.ndarray]:
     return w, model.intercept_.astype(np.float32)
 
 
+def _multiclass_head(X, labels: list[str], classes: list[str], C: float) -> tuple[np.ndarray, np.ndarray]:
+    w = np.zeros((N_FEATURES, len(classes)), dtype=np.float32)
+    b = np.full(len(classes), -20.0, dtype=np.float32)
+    present = sorted(set(labels))
+    if len(present) == 1:
+        b[classes.index(present[0])] = 0.0
+    elif present:
+        Xa, cols = _active(X)
+        model = LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(Xa, labels)
+        for k, label in enumerate(model.classes_):
+            w[cols, classes.index(label)] = model.coef_[k]
+            b[classes.index(label)] = model.intercept_[k]
+    return w, b
+
+
 def fit(classifier: ClaimClassifier, rows: list[LabelledCandidate], C: float = 0.5,
         threshold: float = 0.4, meta: dict | None = None) -> LinearHeads:
-    """Four heads from labelled candidates."""
+    """The five heads from labelled candidates."""
     X = classifier.featurize([r.candidate for r in rows]).tocsr()
     weights, bias = {}, {}
     weights["relation"], bias["relation"] = _binary_head(X, [r.relation for r in rows], C)
     pos = [i for i, r in enumerate(rows) if r.relation]
     Xp = X[pos]
     labels = [rows[i].predicate for i in pos]
-    present = sorted(set(labels))
-    w = np.zeros((N_FEATURES, len(PREDICATES)), dtype=np.float32)
-    b = np.full(len(PREDICATES), -20.0, dtype=np.float32)
-    if len(present) >= 2:
-        Xa, cols = _active(Xp)
-        model = LogisticRegression(C=C, max_iter=3000, random_state=SEED)
-        model.fit(Xa, labels)
-        for k, label in enumerate(model.classes_):
-            w[cols, PREDICATES.index(label)] = model.coef_[k]
-            b[PREDICATES.index(label)] = model.intercept_[k]
-    elif present:
-        b[PREDICATES.index(present[0])] = 0.0
-    weights["predicate"], bias["predicate"] = w, b
+    weights["predicate"], bias["predicate"] = _multiclass_head(Xp, labels, list(PREDICATES), C)
+    weights["polarity"], bias["polarity"] = _multiclass_head(Xp, [POLARITY[label] for label in labels], POLARITIES, C)
     directed = [i for i in pos if rows[i].predicate not in SYMMETRIC_PREDICATES]
     weights["direction"], bias["direction"] = _binary_head(X[directed], [rows[i].forward for i in directed], C)
     weights["negated"], bias["negated"] = _binary_head(Xp, [rows[i].negated for i in pos], C)
