@@ -25,7 +25,7 @@ MODELS = ROOT / "pipeline" / "models"
 
 # (name, script and arguments, the JSON file that describes what it wrote)
 STEPS = [
-    ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/gold_terms.json"),
+    ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/mined_terms.tsv"),
     ("ner", ["scripts/train_ner.py", "train"], "pipeline/models/ner/model.json"),
     ("strength", ["scripts/train_strength.py"], "pipeline/models/strength_linear.json"),
     ("claims", ["scripts/train_claims.py", "--cv"], "pipeline/models/claims/model.json"),
@@ -43,9 +43,13 @@ def write_manifest(seconds: dict[str, float]) -> Path:
     manifest = {}
     for name, _, description in STEPS:
         path = ROOT / description
-        if path.is_file():
+        if path.suffix == ".json" and path.is_file():
             entry = json.loads(path.read_text(encoding="utf-8"))
             manifest[name] = {"file": description, **{k: entry[k] for k in sorted(entry) if k not in ("features", "vocabulary")}}
+        elif path.is_file():  # a table: how many entries it holds
+            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1),
+                              "trained_on": "gold/train (terms kept by 5-fold cross-validated precision)"}
             if name in seconds:
                 manifest[name]["training_seconds"] = round(seconds[name])
     target = MODELS / "manifest.json"

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores
-from pipeline.evaluate import GoldSet, Predictions, evaluate
+from pipeline.evaluate import GoldSet, score_predictions
 from pipeline.training import claims as claim_training
 from pipeline.training.gold import GoldDocument, document_folds
 
@@ -37,7 +37,8 @@ def process(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> 
 
 
 def entity_rows(doc, doc_id: str) -> list[dict]:
-    return [{"doc_id": doc_id, "text": e.text, "type": e.label_, "concept_id": e.kb_id_} for e in doc.ents]
+    return [{"doc_id": doc_id, "text": e.text, "type": e.label_, "concept_id": e.kb_id_,
+             "start": e.start_char, "end": e.end_char} for e in doc.ents]
 
 
 def fact_rows(facts, doc_id: str) -> list[dict]:
@@ -63,7 +64,7 @@ def _score(docs: list[ProcessedDocument], facts_of: dict[str, list]) -> dict:
     facts = pd.DataFrame([r for d in docs for r in fact_rows(facts_of[d.gold.doc_id], d.gold.doc_id)])
     if facts.empty:
         facts = None
-    return evaluate(_gold_set(docs), Predictions.from_frames(entities, facts))
+    return score_predictions(_gold_set(docs), entities, facts, texts={d.gold.doc_id: d.gold.text for d in docs})
 
 
 def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k: int = 5,
@@ -92,4 +93,5 @@ def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k
 def summary(report: dict) -> dict:
     ents, facts = report["entities"]["overall"], report["facts"]["strict"]
     return {"entity_f1": ents["f1"], "fact_p": facts["precision"], "fact_r": facts["recall"],
-            "fact_f1": facts["f1"], "pairs_f1": report["facts"]["pairs"]["f1"]}
+            "fact_f1": facts["f1"], "pairs_f1": report["facts"]["pairs"]["f1"],
+            "argument_coverage": report["argument_coverage"]["overall"]["share"]}
