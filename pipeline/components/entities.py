@@ -30,6 +30,8 @@ from spacy.tokens import Doc, Span
 
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
+from pipeline.components.mention_phrases import HEADS, phrase_mentions
+from pipeline.kb.mining import MINED_TERMS_FILE, MinedLayer, read_terms
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
     if not Span.has_extension(_name):
@@ -119,13 +121,41 @@ def word_flags(text: str) -> int:
     return flags
 
 
+def merge_layers(kb_matches: list, mined_matches: list) -> list:
+    """KB matches plus the mined layer's: on the same span a mined term of another type wins
+    (its type was validated on held-out gold); of the same type, the KB's id is kept."""
+    if not mined_matches:
+        return kb_matches
+    by_span = {(m.start_char, m.end_char): i for i, m in enumerate(kb_matches)}
+    out = list(kb_matches)
+    for m in mined_matches:
+        i = by_span.get((m.start_char, m.end_char))
+        if i is None:
+            out.append(m)
+        elif out[i].label != m.label:
+            out[i] = m
+        elif not out[i].concept_id and m.concept_id:
+            out[i] = m
+    return out
+
+
 class AlsEntities:
-    def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82):
-        self.matcher = DictionaryMatcher(flagger=word_flags)
+    def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82,
+                 mined_terms: bool = True, gene_case_fallback: bool = True, phrases: bool = True):
+        self.matcher = DictionaryMatcher(flagger=word_flags, gene_case_fallback=gene_case_fallback)
         self.use_tfidf = use_tfidf
         self.tfidf_threshold = tfidf_threshold
+        self.phrases = phrases
+        self.mined_matcher = None
+        if mined_terms:
+            self.use_mined_terms(read_terms(MINED_TERMS_FILE))
         # loaded with the pipeline, so its cost shows in start-up rather than in the first document
         self.linker = get_tfidf_linker() if use_tfidf else None
+
+    def use_mined_terms(self, rows: list) -> None:
+        """Match these mined terms (rows of pipeline/kb/mined_terms.tsv; [] = none) from now on."""
+        layer = MinedLayer(rows)
+        self.mined_matcher = DictionaryMatcher(kb=layer) if len(layer) else None
 
     def link(self, texts: list) -> list:
         return self.linker.link(texts) if self.linker is not None else [None] * len(texts)
@@ -134,8 +164,12 @@ class AlsEntities:
     def __call__(self, doc: Doc) -> Doc:
         infos, idxs = self.matcher.read(doc)
         matches = self.matcher.match(infos, idxs)
+        if self.mined_matcher is not None:
+            matches = merge_layers(matches, self.mined_matcher.match(*self.mined_matcher.read(doc)))
         matches = self._apply_abbreviations(doc, matches)
         matches += self._pattern_mentions(doc, infos, idxs, matches)
+        if self.phrases:
+            matches += phrase_mentions(doc_text(doc), infos, idxs, matches)
         chosen = self._longest_first(matches)
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
@@ -318,6 +352,10 @@ class AlsEntities:
         return True
 
 
-@Language.factory("alsfacts_entities", default_config={"use_tfidf": True, "tfidf_threshold": 0.82})
-def make_alsfacts_entities(nlp: Language, name: str, use_tfidf: bool, tfidf_threshold: float):
-    return AlsEntities(nlp, name, use_tfidf=use_tfidf, tfidf_threshold=tfidf_threshold)
+@Language.factory("alsfacts_entities", default_config={
+    "use_tfidf": True, "tfidf_threshold": 0.82, "mined_terms": True, "gene_case_fallback": True, "phrases": True,
+})
+def make_alsfacts_entities(nlp: Language, name: str, use_tfidf: bool, tfidf_threshold: float, mined_terms: bool,
+                           gene_case_fallback: bool, phrases: bool):
+    return AlsEntities(nlp, name, use_tfidf=use_tfidf, tfidf_threshold=tfidf_threshold, mined_terms=mined_terms,
+                       gene_case_fallback=gene_case_fallback, phrases=phrases)
