@@ -156,10 +156,13 @@ def main(argv=None) -> int:
     parser.add_argument("--no-mined", action="store_true", help="without the mined term layer")
     parser.add_argument("--no-phrases", action="store_true", help="without phrase and population mentions")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--keep", type=Path, help="keep each fold's predictions in this folder")
     args = parser.parse_args(argv)
     nlp = build_nlp()
     nlp.get_pipe("entities").phrases = not args.no_phrases
     with tempfile.TemporaryDirectory() as tmp:
+        if args.keep:
+            tmp = args.keep
         result = {
             "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv"),
             "seed_dev": seed_dev(nlp, not args.no_mined, Path(tmp) / "sd"),

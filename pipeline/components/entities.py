@@ -84,7 +84,13 @@ F_COUNT = 256       # a count, charge or radical ("2", "2+", "•−")
 TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT  # the others only qualify a neighbour
 
 
+# one or two capitals and five to seven digits: research compounds ("T0901317", "SB203580")
+COMPOUND_CODE_RE = re.compile(r"^[A-Z]{1,2}\d{5,7}$")
+
+
 def is_drug_code(text: str) -> bool:
+    if COMPOUND_CODE_RE.match(text):
+        return text[:1] not in "DCQP" or len(text) != 7  # not a MeSH/UniProt-like accession ("D000690")
     m = DRUG_CODE_RE.match(text)
     return bool(m) and not MUTATION_RE.match(text) and m.group(1).upper() not in NOT_DRUG_CODE_PREFIXES
 
@@ -137,6 +143,27 @@ def merge_layers(kb_matches: list, mined_matches: list) -> list:
         elif not out[i].concept_id and m.concept_id:
             out[i] = m
     return out
+
+
+GENE_LONG_FORM_RE = re.compile(
+    r"(?:ase|ases)(?:[\s-]?\d+[a-z]?)?$|\b(?:protein|receptor|factor|kinase|channel|transporter|ligand|"
+    r"enzyme|antigen|subunit|chain)(?:[\s-]?\d+[a-z]?)?$", re.IGNORECASE)
+
+
+def long_form_type(text: str):
+    """The type of an abbreviation's long form that no dictionary knows, from its last word:
+    a head of HEAD_TYPES/OUTCOME_HEADS/the phrase table, or a gene/protein word
+    ("chitotriosidase-1", "neurotrophic factor", "tyrosine kinase")."""
+    words = text.split()
+    if not words:
+        return None
+    last = words[-1].lower()
+    typ = HEAD_TYPES.get(last) or OUTCOME_HEADS.get(last)
+    if typ is None and last in HEADS and len(words) > 1:
+        typ = HEADS[last][0]
+    if typ is None and GENE_LONG_FORM_RE.search(text):
+        typ = "GENE_OR_PROTEIN"
+    return typ
 
 
 class AlsEntities:
@@ -213,14 +240,11 @@ class AlsEntities:
             if key in long_forms:
                 continue
             cands = [m for m in by_end.get(key[1], []) if m.start_char >= key[0]]
-            if cands:  # the longest dictionary match that ends the long form
+            if cands:  # the longest dictionary (or mined) match that ends the long form
                 long_forms[key] = min(cands, key=lambda m: m.start_char)
                 continue
             text = a["long_text"]
-            words = text.split()
-            typ = HEAD_TYPES.get(words[-1].lower()) if words else None
-            if typ is None and words:
-                typ = OUTCOME_HEADS.get(words[-1].lower())
+            typ = long_form_type(text)
             long_forms[key] = Match(key[0], key[1], "", typ, text, 0.5) if typ else None
             if typ:
                 unresolved.append((key, text, typ))
@@ -229,8 +253,19 @@ class AlsEntities:
             for (key, _text, typ), res in zip(unresolved, linked):
                 if res is not None and res[1] == typ:
                     long_forms[key] = Match(key[0], key[1], res[0], res[1], res[2], round(res[3], 3))
+        # a long form nothing types takes the reading of its short form ("chitotriosidase-1 (CHIT1)":
+        # CHIT1 is an HGNC symbol), when the short form has one
+        by_span = {(m.start_char, m.end_char): m for m in matches}
+        for a in abbrs:
+            key = (a["long_start_char"], a["long_end_char"])
+            short = by_span.get((a["short_start_char"], a["short_end_char"]))
+            if long_forms.get(key) is None and short is not None:
+                long_forms[key] = Match(key[0], key[1], short.concept_id, short.label, short.name, short.score)
         short_spans = set()
         out = list(matches)
+        for key, concept in long_forms.items():  # long forms typed here are mentions themselves
+            if concept is not None and (concept.start_char, concept.end_char) == key and key not in by_span:
+                out.append(concept)
         for a in abbrs:
             concept = long_forms[(a["long_start_char"], a["long_end_char"])]
             short_spans.add((a["short_start_char"], a["short_end_char"]))

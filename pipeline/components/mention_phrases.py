@@ -125,10 +125,11 @@ def phrase_mentions(text: str, infos: list, idxs: list, matches: list) -> list:
     disease_known = False
     out = []
     for h in heads:
-        if owners[h] is not None:
-            continue
         low = infos[h].text.lower()
         end = idxs[h] + len(infos[h].text)
+        owner = owners[h]
+        if owner is not None and (low in POPULATION_NOUNS or owner.start_char != idxs[h] or owner.end_char != end):
+            continue  # inside a longer mention (a head matched by itself may still take modifiers)
         if low in POPULATION_NOUNS:
             if not disease_known:
                 disease, disease_known = dominant_disease(matches), True
@@ -139,7 +140,7 @@ def phrase_mentions(text: str, infos: list, idxs: list, matches: list) -> list:
             continue
         typ, kind, alone = HEADS[low]
         start = phrase_start(infos, idxs, owners, h, kind)
-        if start is None or (start == h and not alone):
+        if start is None or (start == h and (not alone or owner is not None)):
             continue
         out.append(Match(idxs[start], end, "", typ, text[idxs[start]:end], PHRASE_SCORE))
     return out
