@@ -253,13 +253,15 @@ class AlsEntities:
             for (key, _text, typ), res in zip(unresolved, linked):
                 if res is not None and res[1] == typ:
                     long_forms[key] = Match(key[0], key[1], res[0], res[1], res[2], round(res[3], 3))
-        # a long form nothing types takes the reading of its short form ("chitotriosidase-1 (CHIT1)":
-        # CHIT1 is an HGNC symbol), when the short form has one
+        # a long form typed only by its words takes the id of its short form when the two agree on
+        # the type ("chitotriosidase-1 (CHIT1)": a gene word, and CHIT1 is an HGNC symbol)
         by_span = {(m.start_char, m.end_char): m for m in matches}
         for a in abbrs:
             key = (a["long_start_char"], a["long_end_char"])
             short = by_span.get((a["short_start_char"], a["short_end_char"]))
-            if long_forms.get(key) is None and short is not None:
+            concept = long_forms.get(key)
+            if concept is not None and not concept.concept_id and short is not None and short.concept_id \
+                    and short.label == concept.label:
                 long_forms[key] = Match(key[0], key[1], short.concept_id, short.label, short.name, short.score)
         short_spans = set()
         out = list(matches)
