@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -196,7 +197,9 @@ class AlsEntities:
         matches = self._apply_abbreviations(doc, matches)
         matches += self._pattern_mentions(doc, infos, idxs, matches)
         if self.phrases:
-            matches += phrase_mentions(doc_text(doc), infos, idxs, matches)
+            starts = doc.to_array(SENT_START).tolist()
+            matches += phrase_mentions(doc_text(doc), infos, idxs, matches,
+                                       [idxs[t] for t, v in enumerate(starts) if v == 1])
         chosen = self._longest_first(matches)
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)

@@ -6,7 +6,7 @@
   anatomy mentions before a process head are taken in whole ("motor neuron death"); an
   attribute head after an entity makes no phrase ("SOD1 expression" stays SOD1, FACTS_SPEC §3:
   the measured property is the fact's attribute).
-* Population nouns ("patients", "female patients", "ALS patients", "participants"): typed
+* Population nouns ("patients", "female patients", "participants"; not after a disease mention): typed
   DISEASE with the id of the document's disease (its most frequent disease concept), as
   FACTS_SPEC §3 annotates a population noun that stands for the document's patients.
 
@@ -110,13 +110,22 @@ def dominant_disease(matches: list):
     return counts.most_common(1)[0][0] if counts else None
 
 
+def disease_in_sentence(concept_id: str, at: int, matches: list, sentence_starts: list) -> bool:
+    k = bisect_right(sentence_starts, at) - 1
+    lo = sentence_starts[k] if k >= 0 else 0
+    hi = sentence_starts[k + 1] if k + 1 < len(sentence_starts) else float("inf")
+    return any(m.label == DISEASE and m.concept_id == concept_id and lo <= m.start_char < hi for m in matches)
+
+
 def adjacent(infos: list, idxs: list, left: int, right: int) -> bool:
     """Token `left` is followed by token `right` with at most one space between them."""
     return idxs[right] - (idxs[left] + len(infos[left].text)) <= 1 and not infos[left].text.isspace()
 
 
-def phrase_mentions(text: str, infos: list, idxs: list, matches: list) -> list:
-    """Outcome/process/intervention phrases and population nouns (see the module docstring)."""
+def phrase_mentions(text: str, infos: list, idxs: list, matches: list, sentence_starts: list = ()) -> list:
+    """Outcome/process/intervention phrases and population nouns (see the module docstring).
+    `sentence_starts`: start chars of the sentences; a population noun is made only in a sentence
+    that does not name the disease itself ("patients with ALS": ALS already stands for them)."""
     heads = [t for t, info in enumerate(infos) if info.text.lower() in HEADS or info.text.lower() in POPULATION_NOUNS]
     if not heads:
         return []
@@ -136,6 +145,8 @@ def phrase_mentions(text: str, infos: list, idxs: list, matches: list) -> list:
             if disease is None:
                 continue
             start = population_start(infos, idxs, owners, h)
+            if start is None or disease_in_sentence(disease[0], idxs[h], matches, sentence_starts):
+                continue
             out.append(Match(idxs[start], end, disease[0], DISEASE, disease[1], PHRASE_SCORE))
             continue
         typ, kind, alone = HEADS[low]
@@ -167,16 +178,12 @@ def phrase_start(infos: list, idxs: list, owners: TokenOwners, h: int, kind: str
 
 
 def population_start(infos: list, idxs: list, owners: TokenOwners, h: int) -> int:
-    """"female patients", "ALS patients", "sporadic ALS patients"."""
+    """"female patients", "participants"; None after a disease mention ("ALS patients")."""
     start, j = h, h - 1
     while j >= 0 and h - j <= MAX_MODIFIERS and adjacent(infos, idxs, j, j + 1):
         m = owners[j]
-        if m is not None and m.label == DISEASE and m.end_char <= idxs[start]:
-            k = bisect_left(idxs, m.start_char)
-            if k < len(idxs) and idxs[k] == m.start_char:
-                start, j = k, k - 1
-                continue
-            break
+        if m is not None and m.label == DISEASE:
+            return None  # "ALS patients": the disease mention already stands for them
         if m is None and infos[j].text.lower() in POPULATION_MODIFIERS:
             start, j = j, j - 1
             continue
