@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 import pandas as pd  # noqa: E402
 
@@ -32,6 +33,7 @@ from pipeline.kb.mining import (  # noqa: E402
     assign_folds, cross_validated_terms, document_text, load_gold_docs, read_jsonl, select_terms, tokens_contain,
 )
 from pipeline.nlp import build_nlp  # noqa: E402
+from mine_gold_terms import MIN_PRECISION  # noqa: E402
 
 GOLD = ROOT / ".." / "shared" / "gold"
 FOLDS = 5
@@ -104,7 +106,7 @@ def summary(report: dict, coverage: dict) -> dict:
     }
 
 
-def crossval(nlp, use_mined: bool, work: Path) -> dict:
+def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECISION) -> dict:
     train_dir = GOLD / "train"
     raw_docs = read_jsonl(train_dir / "docs.jsonl")
     gold_docs = load_gold_docs(train_dir)
@@ -114,7 +116,7 @@ def crossval(nlp, use_mined: bool, work: Path) -> dict:
     for f in range(FOLDS):
         if use_mined:
             rows = cross_validated_terms([d for d in gold_docs if folds[d.doc_id] != f])
-            kept = select_terms(rows)
+            kept = select_terms(rows, min_precision=min_precision)
             kept_sizes.append(len(kept))
             entities.use_mined_terms(kept)
         else:
@@ -156,6 +158,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-mined", action="store_true", help="without the mined term layer")
     parser.add_argument("--no-phrases", action="store_true", help="without phrase and population mentions")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--min-precision", type=float, default=MIN_PRECISION,
+                        help="cross-validated precision a mined term needs (as scripts/mine_gold_terms.py)")
     parser.add_argument("--keep", type=Path, help="keep each fold's predictions in this folder")
     args = parser.parse_args(argv)
     nlp = build_nlp()
@@ -164,9 +168,10 @@ def main(argv=None) -> int:
         if args.keep:
             tmp = args.keep
         result = {
-            "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv"),
+            "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv", args.min_precision),
             "seed_dev": seed_dev(nlp, not args.no_mined, Path(tmp) / "sd"),
-            "settings": {"mined": not args.no_mined, "phrases": not args.no_phrases, "folds": FOLDS},
+            "settings": {"mined": not args.no_mined, "phrases": not args.no_phrases, "folds": FOLDS,
+                         "min_precision": args.min_precision},
         }
     text = json.dumps(result, indent=1)
     print(text)

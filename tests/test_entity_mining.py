@@ -135,7 +135,8 @@ def test_gene_symbols_in_another_case(nlp):
 
 
 def test_no_gene_from_formulas_or_plain_words(nlp):
-    by_text = ents(nlp("Glutamate raised intracellular Ca2+ and Mg 2 Si released H 2; the cat rested."))
+    by_text = ents(nlp("Glutamate raised intracellular Ca2+ and Mg 2 Si released H 2; the cat rested "
+                       "(ClinicalTrials.gov)."))
     assert not any(label == "GENE_OR_PROTEIN" for readings in by_text.values() for label, _ in readings)
 
 
@@ -161,6 +162,9 @@ def test_population_nouns_take_the_documents_disease(nlp):
 
 
 def test_drug_codes(nlp):
+    by_text = ents(nlp("The compound RAG-17 and SF-36 scores in NSC-34 cells."))
+    assert by_text["RAG-17"] == {("CHEMICAL_OR_DRUG", "")}
+    assert not {"SF-36", "NSC-34"} & set(by_text)
     by_text = ents(nlp("The LXR agonist T0901317 and SB203580 were given; D000690 is a MeSH id."))
     assert by_text["T0901317"] == {("CHEMICAL_OR_DRUG", "")}
     assert ("CHEMICAL_OR_DRUG", "") in by_text["SB203580"]

@@ -82,7 +82,28 @@ F_NCT = 32          # a trial registry id inside the word
 F_FORMULA = 64      # a formula starts here by itself ("H2O2", "·", "Zn")
 F_ELEMENT = 128     # a formula starts here when a count follows ("H", "Mg", "CO")
 F_COUNT = 256       # a count, charge or radical ("2", "2+", "•−")
-TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT  # the others only qualify a neighbour
+F_SHORT_CODE = 512  # a code with two digits ("RAG-17", "TJ-68"): a drug only next to a drug word
+F_DRUG_CONTEXT = 1024  # "compound", "agonist", "treatment", ... (see DRUG_CONTEXT_WORDS)
+TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT | F_SHORT_CODE  # the others only qualify a neighbour
+
+
+# codes with two digits are scales, cell lines and genes more often than drugs ("SF-36", "NSC-34",
+# "IL17"): a drug when a drug word is near
+SHORT_CODE_RE = re.compile(r"^([A-Z]{2,4})-?\d{2}[A-Za-z]?$")
+NOT_SHORT_CODE_PREFIXES = {"SF", "NSC", "IL", "CD", "ALSFRS", "EQ", "HADS", "PHQ", "GAD", "BDI", "MMSE", "MOCA",
+                           "ECAS", "ALSAQ", "COVID", "HEK", "HCT", "ACTB", "UK", "US", "NF", "TNF", "CCL", "CXCL",
+                           "TLR", "HLA", "MIR", "SOD", "TDP", "DPR", "KIF", "COX", "TAU", "BMI", "QOL", "ICD"}
+DRUG_CONTEXT_WORDS = frozenset("""
+compound compounds drug drugs agonist agonists antagonist antagonists inhibitor inhibitors treatment treated
+administered administration dose doses dosing mg formula formulation medicine medication molecule molecules
+candidate peptide analogue analog derivative
+""".split())
+DRUG_CONTEXT_WINDOW = 4
+
+
+def is_short_code(text: str) -> bool:
+    m = SHORT_CODE_RE.match(text)
+    return bool(m) and m.group(1) not in NOT_SHORT_CODE_PREFIXES and m.group(1) not in NOT_DRUG_CODE_PREFIXES
 
 
 # one or two capitals and five to seven digits: research compounds ("T0901317", "SB203580")
@@ -104,6 +125,8 @@ def word_flags(text: str) -> int:
         # most words: only the drug-suffix and head rules apply
         if len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low):
             flags |= F_DRUG
+        if low in DRUG_CONTEXT_WORDS:
+            flags |= F_DRUG_CONTEXT
         return flags | F_HEAD if low in HEAD_TYPES else flags
     if (len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low)) or \
             (not text.isalpha() and is_drug_code(text)):
@@ -123,14 +146,17 @@ def word_flags(text: str) -> int:
         flags |= F_FORMULA
     elif role == 1:
         flags |= F_ELEMENT
+    if not flags & F_DRUG and is_short_code(text):
+        flags |= F_SHORT_CODE
     if COUNT_TOKEN_RE.match(text):
         flags |= F_COUNT
     return flags
 
 
 def merge_layers(kb_matches: list, mined_matches: list) -> list:
-    """KB matches plus the mined layer's: on the same span a mined term of another type wins
-    (its type was validated on held-out gold); of the same type, the KB's id is kept."""
+    """KB matches plus the mined layer's: on the same span a mined term wins when it has another
+    type or an id (both validated on held-out gold: "glutamate" is annotated Glutamic Acid);
+    of the same type without an id, the KB's reading is kept."""
     if not mined_matches:
         return kb_matches
     by_span = {(m.start_char, m.end_char): i for i, m in enumerate(kb_matches)}
@@ -139,9 +165,7 @@ def merge_layers(kb_matches: list, mined_matches: list) -> list:
         i = by_span.get((m.start_char, m.end_char))
         if i is None:
             out.append(m)
-        elif out[i].label != m.label:
-            out[i] = m
-        elif not out[i].concept_id and m.concept_id:
+        elif out[i].label != m.label or m.concept_id:
             out[i] = m
     return out
 
@@ -323,6 +347,11 @@ class AlsEntities:
                     ending[end] = m
                     formula_end = end
                     continue
+            if flags & F_SHORT_CODE:
+                lo, hi = max(0, i - DRUG_CONTEXT_WINDOW), min(n, i + DRUG_CONTEXT_WINDOW + 1)
+                if any(infos[k].flags & F_DRUG_CONTEXT for k in range(lo, hi)):
+                    cands.append((idx, idx + len(info.text), CHEMICAL))
+                continue
             if flags & F_DRUG:
                 cands.append((idx, idx + len(info.text), CHEMICAL))
             elif flags & F_CODE_WORD and i + 1 < n and infos[i + 1].flags & F_NUMBER_CODE \

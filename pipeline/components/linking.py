@@ -60,13 +60,14 @@ FORMULA_FLAGS = 64 | 128  # entities.F_FORMULA | entities.F_ELEMENT (set by the 
 _MIXED_CASE_RE = re.compile(r"[a-z][A-Z]")
 
 
-def gene_shape_or_context(case_key: str, infos: list, start: int, end: int) -> bool:
+def gene_shape_or_context(infos: list, start: int, first_piece: int, end: int, last_piece: int) -> bool:
     """Accept a gene symbol written in another case, as one token: letters and digits together ("p53", "Sod1"),
     a capital after a small letter ("FoxP3", "mTOR"), or, for other shapes except plain
     lower-case/title-case words, a gene word within GENE_CONTEXT_WINDOW tokens."""
     if end != start:
         return False  # one written token ("Mg 2" is magnesium, not MG2)
-    text = infos[start].text
+    pieces = infos[start].pieces
+    text = infos[start].text[pieces[first_piece][0]:pieces[last_piece][1]]  # "gov" of "ClinicalTrials.gov"
     if infos[start].flags & FORMULA_FLAGS:
         return False  # "Ca2+", "Mg2": a formula or an ion, not CA2
     has_digit = any(c.isdigit() for c in text)
@@ -211,7 +212,7 @@ class DictionaryMatcher:
             cid, label, name = kb.concept(ci)
             return Match(idxs[i] + infos[i].pieces[j][0], idxs[bi] + infos[bi].pieces[bj][1],
                          "" if cid.startswith("ALSFACTS:") else cid, label, name, 1.0)
-        if gene is not None and gene_shape_or_context(case_key, infos, i, bi) \
+        if gene is not None and gene_shape_or_context(infos, i, j, bi, bj) \
                 and self._boundaries_ok(infos, i, j, bi, bj, True):
             cid, label, name = kb.concept(gene)
             return Match(idxs[i] + infos[i].pieces[j][0], idxs[bi] + infos[bi].pieces[bj][1], cid, label, name,
