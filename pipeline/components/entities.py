@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
-from pipeline.components.mention_phrases import HEADS, phrase_mentions
+from pipeline.components.mention_phrases import HEADS, PHRASE_HEAD_FLAG, is_phrase_head, phrase_mentions
 from pipeline.kb.mining import MINED_TERMS_FILE, MinedLayer, read_terms
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
@@ -84,6 +84,7 @@ F_ELEMENT = 128     # a formula starts here when a count follows ("H", "Mg", "CO
 F_COUNT = 256       # a count, charge or radical ("2", "2+", "•−")
 F_SHORT_CODE = 512  # a code with two digits ("RAG-17", "TJ-68"): a drug only next to a drug word
 F_DRUG_CONTEXT = 1024  # "compound", "agonist", "treatment", ... (see DRUG_CONTEXT_WORDS)
+F_PHRASE_HEAD = PHRASE_HEAD_FLAG  # a head of mention_phrases (outcome/process head or population noun)
 TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT | F_SHORT_CODE  # the others only qualify a neighbour
 
 
@@ -127,6 +128,8 @@ def word_flags(text: str) -> int:
             flags |= F_DRUG
         if low in DRUG_CONTEXT_WORDS:
             flags |= F_DRUG_CONTEXT
+        if is_phrase_head(low):
+            flags |= F_PHRASE_HEAD
         return flags | F_HEAD if low in HEAD_TYPES else flags
     if (len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low)) or \
             (not text.isalpha() and is_drug_code(text)):

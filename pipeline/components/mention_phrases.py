@@ -66,6 +66,11 @@ def trigger_words(path: Path = TRIGGERS_FILE) -> frozenset:
 
 HEADS = read_heads()
 TRIGGER_WORDS = trigger_words()
+PHRASE_HEAD_FLAG = 2048  # set by the entity component's per-word flagger on head words
+
+
+def is_phrase_head(low: str) -> bool:
+    return low in HEADS or low in POPULATION_NOUNS
 
 
 @lru_cache(maxsize=100_000)
@@ -126,7 +131,7 @@ def phrase_mentions(text: str, infos: list, idxs: list, matches: list, sentence_
     """Outcome/process/intervention phrases and population nouns (see the module docstring).
     `sentence_starts`: start chars of the sentences; a population noun is made only in a sentence
     that does not name the disease itself ("patients with ALS": ALS already stands for them)."""
-    heads = [t for t, info in enumerate(infos) if info.text.lower() in HEADS or info.text.lower() in POPULATION_NOUNS]
+    heads = [t for t, info in enumerate(infos) if info.flags & PHRASE_HEAD_FLAG]
     if not heads:
         return []
     owners = TokenOwners(idxs, matches)
