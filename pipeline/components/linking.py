@@ -414,9 +414,9 @@ class TfidfLinker:
         if not mentions:
             return []
         lowered = [m.lower() for m in mentions]
-        todo = sorted({m for m in lowered if m not in self.cache})
-        if todo:
-            self._candidates(todo)
+        uncached = sorted({m for m in lowered if m not in self.cache})
+        if uncached:
+            self._candidates(uncached)
         kb = self.kb
         out = []
         for m in lowered:
