@@ -202,5 +202,8 @@ def test_a_link_to_a_comparative_is_a_signed_correlation():
 def test_exposures_associated_with_shorter_survival():
     facts = _facts(_corpus_sentence("Single-pollutant Cox models showed that exposure to"))[1]
     negative = [f for f in facts if f[1] == "negatively_correlated_with"]
-    assert {f[0] for f in negative} == {"PCBs", "hexachlorobenzene", "β-hexachlorocyclohexane", "chlordane"}
+    # the mined gold/train layer may give the gold's longer names ("non-dioxin like PCBs", "chlordane compounds")
+    subjects = {f[0] for f in negative}
+    assert len(subjects) == 4
+    assert all(any(name in s for s in subjects) for name in ("PCBs", "hexachlorobenzene", "β-hexachlorocyclohexane", "chlordane"))
     assert all(f[2] == "survival" for f in negative)

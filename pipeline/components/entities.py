@@ -25,11 +25,14 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
+from pipeline.components.mention_phrases import HEADS, PHRASE_HEAD_FLAG, is_phrase_head, phrase_mentions
+from pipeline.kb.mining import MINED_TERMS_FILE, MinedLayer, read_terms
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
     if not Span.has_extension(_name):
@@ -79,10 +82,38 @@ F_NCT = 32          # a trial registry id inside the word
 F_FORMULA = 64      # a formula starts here by itself ("H2O2", "·", "Zn")
 F_ELEMENT = 128     # a formula starts here when a count follows ("H", "Mg", "CO")
 F_COUNT = 256       # a count, charge or radical ("2", "2+", "•−")
-TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT  # the others only qualify a neighbour
+F_SHORT_CODE = 512  # a code with two digits ("RAG-17", "TJ-68"): a drug only next to a drug word
+F_DRUG_CONTEXT = 1024  # "compound", "agonist", "treatment", ... (see DRUG_CONTEXT_WORDS)
+F_PHRASE_HEAD = PHRASE_HEAD_FLAG  # a head of mention_phrases (outcome/process head or population noun)
+TRIGGERS = F_DRUG | F_CODE_WORD | F_HEAD | F_NCT | F_FORMULA | F_ELEMENT | F_SHORT_CODE  # the others only qualify a neighbour
+
+
+# codes with two digits are scales, cell lines and genes more often than drugs ("SF-36", "NSC-34",
+# "IL17"): a drug when a drug word is near
+SHORT_CODE_RE = re.compile(r"^([A-Z]{2,4})-?\d{2}[A-Za-z]?$")
+NOT_SHORT_CODE_PREFIXES = {"SF", "NSC", "IL", "CD", "ALSFRS", "EQ", "HADS", "PHQ", "GAD", "BDI", "MMSE", "MOCA",
+                           "ECAS", "ALSAQ", "COVID", "HEK", "HCT", "ACTB", "UK", "US", "NF", "TNF", "CCL", "CXCL",
+                           "TLR", "HLA", "MIR", "SOD", "TDP", "DPR", "KIF", "COX", "TAU", "BMI", "QOL", "ICD"}
+DRUG_CONTEXT_WORDS = frozenset("""
+compound compounds drug drugs agonist agonists antagonist antagonists inhibitor inhibitors treatment treated
+administered administration dose doses dosing mg formula formulation medicine medication molecule molecules
+candidate peptide analogue analog derivative
+""".split())
+DRUG_CONTEXT_WINDOW = 4
+
+
+def is_short_code(text: str) -> bool:
+    m = SHORT_CODE_RE.match(text)
+    return bool(m) and m.group(1) not in NOT_SHORT_CODE_PREFIXES and m.group(1) not in NOT_DRUG_CODE_PREFIXES
+
+
+# one or two capitals and five to seven digits: research compounds ("T0901317", "SB203580")
+COMPOUND_CODE_RE = re.compile(r"^[A-Z]{1,2}\d{5,7}$")
 
 
 def is_drug_code(text: str) -> bool:
+    if COMPOUND_CODE_RE.match(text):
+        return text[:1] not in "DCQP" or len(text) != 7  # not a MeSH/UniProt-like accession ("D000690")
     m = DRUG_CODE_RE.match(text)
     return bool(m) and not MUTATION_RE.match(text) and m.group(1).upper() not in NOT_DRUG_CODE_PREFIXES
 
@@ -95,6 +126,10 @@ def word_flags(text: str) -> int:
         # most words: only the drug-suffix and head rules apply
         if len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low):
             flags |= F_DRUG
+        if low in DRUG_CONTEXT_WORDS:
+            flags |= F_DRUG_CONTEXT
+        if is_phrase_head(low):
+            flags |= F_PHRASE_HEAD
         return flags | F_HEAD if low in HEAD_TYPES else flags
     if (len(text) > 5 and low.endswith(DRUG_ENDINGS) and DRUG_SUFFIX_RE.match(low)) or \
             (not text.isalpha() and is_drug_code(text)):
@@ -114,18 +149,68 @@ def word_flags(text: str) -> int:
         flags |= F_FORMULA
     elif role == 1:
         flags |= F_ELEMENT
+    if not flags & F_DRUG and is_short_code(text):
+        flags |= F_SHORT_CODE
     if COUNT_TOKEN_RE.match(text):
         flags |= F_COUNT
     return flags
 
 
+def merge_layers(kb_matches: list, mined_matches: list) -> list:
+    """KB matches plus the mined layer's: on the same span a mined term wins when it has another
+    type or an id (both validated on held-out gold: "glutamate" is annotated Glutamic Acid);
+    of the same type without an id, the KB's reading is kept."""
+    if not mined_matches:
+        return kb_matches
+    by_span = {(m.start_char, m.end_char): i for i, m in enumerate(kb_matches)}
+    out = list(kb_matches)
+    for m in mined_matches:
+        i = by_span.get((m.start_char, m.end_char))
+        if i is None:
+            out.append(m)
+        elif out[i].label != m.label or m.concept_id:
+            out[i] = m
+    return out
+
+
+GENE_LONG_FORM_RE = re.compile(
+    r"(?:ase|ases)(?:[\s-]?\d+[a-z]?)?$|\b(?:protein|receptor|factor|kinase|channel|transporter|ligand|"
+    r"enzyme|antigen|subunit|chain)(?:[\s-]?\d+[a-z]?)?$", re.IGNORECASE)
+
+
+def long_form_type(text: str):
+    """The type of an abbreviation's long form that no dictionary knows, from its last word:
+    a head of HEAD_TYPES/OUTCOME_HEADS/the phrase table, or a gene/protein word
+    ("chitotriosidase-1", "neurotrophic factor", "tyrosine kinase")."""
+    words = text.split()
+    if not words:
+        return None
+    last = words[-1].lower()
+    typ = HEAD_TYPES.get(last) or OUTCOME_HEADS.get(last)
+    if typ is None and last in HEADS and len(words) > 1:
+        typ = HEADS[last][0]
+    if typ is None and GENE_LONG_FORM_RE.search(text):
+        typ = "GENE_OR_PROTEIN"
+    return typ
+
+
 class AlsEntities:
-    def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82):
-        self.matcher = DictionaryMatcher(flagger=word_flags)
+    def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82,
+                 mined_terms: bool = True, gene_case_fallback: bool = True, phrases: bool = True):
+        self.matcher = DictionaryMatcher(flagger=word_flags, gene_case_fallback=gene_case_fallback)
         self.use_tfidf = use_tfidf
         self.tfidf_threshold = tfidf_threshold
+        self.phrases = phrases
+        self.mined_matcher = None
+        if mined_terms:
+            self.use_mined_terms(read_terms(MINED_TERMS_FILE))
         # loaded with the pipeline, so its cost shows in start-up rather than in the first document
         self.linker = get_tfidf_linker() if use_tfidf else None
+
+    def use_mined_terms(self, rows: list) -> None:
+        """Match these mined terms (rows of pipeline/kb/mined_terms.tsv; [] = none) from now on."""
+        layer = MinedLayer(rows)
+        self.mined_matcher = DictionaryMatcher(kb=layer) if len(layer) else None
 
     def link(self, texts: list) -> list:
         return self.linker.link(texts) if self.linker is not None else [None] * len(texts)
@@ -134,8 +219,14 @@ class AlsEntities:
     def __call__(self, doc: Doc) -> Doc:
         infos, idxs = self.matcher.read(doc)
         matches = self.matcher.match(infos, idxs)
+        if self.mined_matcher is not None:
+            matches = merge_layers(matches, self.mined_matcher.match(*self.mined_matcher.read(doc)))
         matches = self._apply_abbreviations(doc, matches)
         matches += self._pattern_mentions(doc, infos, idxs, matches)
+        if self.phrases:
+            starts = doc.to_array(SENT_START).tolist()
+            matches += phrase_mentions(doc_text(doc), infos, idxs, matches,
+                                       [idxs[t] for t, v in enumerate(starts) if v == 1])
         chosen = self._longest_first(matches)
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
@@ -179,14 +270,11 @@ class AlsEntities:
             if key in long_forms:
                 continue
             cands = [m for m in by_end.get(key[1], []) if m.start_char >= key[0]]
-            if cands:  # the longest dictionary match that ends the long form
+            if cands:  # the longest dictionary (or mined) match that ends the long form
                 long_forms[key] = min(cands, key=lambda m: m.start_char)
                 continue
             text = a["long_text"]
-            words = text.split()
-            typ = HEAD_TYPES.get(words[-1].lower()) if words else None
-            if typ is None and words:
-                typ = OUTCOME_HEADS.get(words[-1].lower())
+            typ = long_form_type(text)
             long_forms[key] = Match(key[0], key[1], "", typ, text, 0.5) if typ else None
             if typ:
                 unresolved.append((key, text, typ))
@@ -195,8 +283,21 @@ class AlsEntities:
             for (key, _text, typ), res in zip(unresolved, linked):
                 if res is not None and res[1] == typ:
                     long_forms[key] = Match(key[0], key[1], res[0], res[1], res[2], round(res[3], 3))
+        # a long form typed only by its words takes the id of its short form when the two agree on
+        # the type ("chitotriosidase-1 (CHIT1)": a gene word, and CHIT1 is an HGNC symbol)
+        by_span = {(m.start_char, m.end_char): m for m in matches}
+        for a in abbrs:
+            key = (a["long_start_char"], a["long_end_char"])
+            short = by_span.get((a["short_start_char"], a["short_end_char"]))
+            concept = long_forms.get(key)
+            if concept is not None and not concept.concept_id and short is not None and short.concept_id \
+                    and short.label == concept.label:
+                long_forms[key] = Match(key[0], key[1], short.concept_id, short.label, short.name, short.score)
         short_spans = set()
         out = list(matches)
+        for key, concept in long_forms.items():  # long forms typed here are mentions themselves
+            if concept is not None and (concept.start_char, concept.end_char) == key and key not in by_span:
+                out.append(concept)
         for a in abbrs:
             concept = long_forms[(a["long_start_char"], a["long_end_char"])]
             short_spans.add((a["short_start_char"], a["short_end_char"]))
@@ -249,6 +350,11 @@ class AlsEntities:
                     ending[end] = m
                     formula_end = end
                     continue
+            if flags & F_SHORT_CODE:
+                lo, hi = max(0, i - DRUG_CONTEXT_WINDOW), min(n, i + DRUG_CONTEXT_WINDOW + 1)
+                if any(infos[k].flags & F_DRUG_CONTEXT for k in range(lo, hi)):
+                    cands.append((idx, idx + len(info.text), CHEMICAL))
+                continue
             if flags & F_DRUG:
                 cands.append((idx, idx + len(info.text), CHEMICAL))
             elif flags & F_CODE_WORD and i + 1 < n and infos[i + 1].flags & F_NUMBER_CODE \
@@ -318,6 +424,10 @@ class AlsEntities:
         return True
 
 
-@Language.factory("alsfacts_entities", default_config={"use_tfidf": True, "tfidf_threshold": 0.82})
-def make_alsfacts_entities(nlp: Language, name: str, use_tfidf: bool, tfidf_threshold: float):
-    return AlsEntities(nlp, name, use_tfidf=use_tfidf, tfidf_threshold=tfidf_threshold)
+@Language.factory("alsfacts_entities", default_config={
+    "use_tfidf": True, "tfidf_threshold": 0.82, "mined_terms": True, "gene_case_fallback": True, "phrases": True,
+})
+def make_alsfacts_entities(nlp: Language, name: str, use_tfidf: bool, tfidf_threshold: float, mined_terms: bool,
+                           gene_case_fallback: bool, phrases: bool):
+    return AlsEntities(nlp, name, use_tfidf=use_tfidf, tfidf_threshold=tfidf_threshold, mined_terms=mined_terms,
+                       gene_case_fallback=gene_case_fallback, phrases=phrases)

@@ -48,6 +48,38 @@ whether while when where how what all any each every some most more less other o
 """.split())
 
 
+# gene symbols matched ignoring case ("FoxP3", "Sod1") when the shape or a nearby word says gene
+GENE_CASE_SCORE = 0.9
+GENE_CONTEXT_WORDS = frozenset("""
+gene genes protein proteins expression expressed mrna mrnas mutation mutations mutant mutants variant variants
+knockdown knockout overexpression overexpressing transcript transcripts transcription phosphorylation
+receptor receptors kinase kinases allele alleles locus encoding encoded isoform isoforms
+""".split())
+GENE_CONTEXT_WINDOW = 3
+FORMULA_FLAGS = 64 | 128  # entities.F_FORMULA | entities.F_ELEMENT (set by the entity component's flagger)
+_MIXED_CASE_RE = re.compile(r"[a-z][A-Z]")
+
+
+def gene_shape_or_context(infos: list, start: int, first_piece: int, end: int, last_piece: int) -> bool:
+    """Accept a gene symbol written in another case, as one token: letters and digits together ("p53", "Sod1"),
+    a capital after a small letter ("FoxP3", "mTOR"), or, for other shapes except plain
+    lower-case/title-case words, a gene word within GENE_CONTEXT_WINDOW tokens."""
+    if end != start:
+        return False  # one written token ("Mg 2" is magnesium, not MG2)
+    pieces = infos[start].pieces
+    text = infos[start].text[pieces[first_piece][0]:pieces[last_piece][1]]  # "gov" of "ClinicalTrials.gov"
+    if infos[start].flags & FORMULA_FLAGS:
+        return False  # "Ca2+", "Mg2": a formula or an ion, not CA2
+    has_digit = any(c.isdigit() for c in text)
+    has_alpha = any(c.isalpha() for c in text)
+    if has_digit and has_alpha or _MIXED_CASE_RE.search(text):
+        return len(text) >= 3
+    if not text.isupper() or len(text) < 3:
+        return False
+    lo, hi = max(0, start - GENE_CONTEXT_WINDOW), min(len(infos), end + 1 + GENE_CONTEXT_WINDOW)
+    return any(infos[t].text.lower() in GENE_CONTEXT_WORDS for t in range(lo, hi))
+
+
 def token_offsets(doc, text: str = None) -> list:
     """[(start char, text)] of every token, without creating Token objects."""
     strings = doc.vocab.strings
@@ -80,9 +112,10 @@ class DictionaryMatcher:
     """Exact/variant matches of KB terms; `flagger(text) -> int` adds the caller's own
     per-word flags to the cached LexInfo."""
 
-    def __init__(self, flagger=None):
-        self.kb = load_kb()
+    def __init__(self, flagger=None, kb=None, gene_case_fallback: bool = False):
+        self.kb = load_kb() if kb is None else kb
         self.flagger = flagger
+        self.gene_case_fallback = gene_case_fallback
         self.lexicon: dict = {}
         self.dead_pairs: set = set()  # (word, next word) pairs that start no term
 
@@ -165,17 +198,25 @@ class DictionaryMatcher:
         kb = self.kb
         bi, bj, key = best
         case_key = None
+        gene = None  # an HGNC entry whose case did not match
         for ci, ck in kb.entries(key):
             if ck:
                 if case_key is None:
                     case_key = self._case_key(infos, i, j, bi, bj)
                 if ck != case_key:
+                    if gene is None and self.gene_case_fallback and kb.concept_ids[ci].startswith("HGNC:"):
+                        gene = ci
                     continue
             if not self._boundaries_ok(infos, i, j, bi, bj, bool(ck)):
                 return None
             cid, label, name = kb.concept(ci)
             return Match(idxs[i] + infos[i].pieces[j][0], idxs[bi] + infos[bi].pieces[bj][1],
                          "" if cid.startswith("ALSFACTS:") else cid, label, name, 1.0)
+        if gene is not None and gene_shape_or_context(infos, i, j, bi, bj) \
+                and self._boundaries_ok(infos, i, j, bi, bj, True):
+            cid, label, name = kb.concept(gene)
+            return Match(idxs[i] + infos[i].pieces[j][0], idxs[bi] + infos[bi].pieces[bj][1], cid, label, name,
+                         GENE_CASE_SCORE)
         return None
 
     @staticmethod
@@ -373,9 +414,9 @@ class TfidfLinker:
         if not mentions:
             return []
         lowered = [m.lower() for m in mentions]
-        todo = sorted({m for m in lowered if m not in self.cache})
-        if todo:
-            self._candidates(todo)
+        uncached = sorted({m for m in lowered if m not in self.cache})
+        if uncached:
+            self._candidates(uncached)
         kb = self.kb
         out = []
         for m in lowered:
