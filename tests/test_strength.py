@@ -1,5 +1,9 @@
-"""Sentence claim strength: the shipped model on held-out Yu et al. sentences and on real ALS text."""
+"""Sentence claim strength: the shipped model on real sentences, its folded inference against the
+training-time features, and the training script end to end on a slice of ../shared."""
 
+import json
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -8,11 +12,16 @@ import pytest
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
-from pipeline.components.strength import LABELS, YU_LABELS, StrengthModel, strength_of  # noqa: E402
+from pipeline.components.strength import (  # noqa: E402
+    LABELS, MODEL_PATH, YU_LABELS, StrengthModel, cue_classes, sentence_features, strength_of,
+)
 from pipeline.nlp import make_base_nlp  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-YU = ROOT.parent / "shared" / "data" / "causal_language" / "yu2020_annotated_pubmed.csv"
+SHARED = ROOT.parent / "shared"
+YU = SHARED / "data" / "causal_language" / "yu2020_annotated_pubmed.csv"
+needs_shared = pytest.mark.skipif(not (YU.exists() and (SHARED / "gold" / "train").exists()),
+                                  reason="../shared data is absent")
 
 
 @pytest.fixture(scope="module")
@@ -22,33 +31,13 @@ def nlp():
     return nlp
 
 
-def test_held_out_fold_beats_majority():
-    """Refit on 80% of Yu et al. with the shipped recipe; score the other 20%."""
-    if not YU.exists():
-        pytest.skip("../shared/data/causal_language is absent")
-    pd = pytest.importorskip("pandas")
-    from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-
-    from pipeline.components.strength import feature_strings
-
-    table = pd.read_csv(YU)
-    nlp = make_base_nlp()
-    feats = [feature_strings([t.lower_ for t in d]) for d in nlp.tokenizer.pipe(table["sentence"].astype(str))]
-    y = np.array([LABELS.index(YU_LABELS[int(v)]) for v in table["label"]])
-    train_f, test_f, train_y, test_y = train_test_split(feats, y, test_size=0.2, random_state=7, stratify=y)
-    vectorizer = CountVectorizer(analyzer=lambda f: f, min_df=2)
-    model = LogisticRegression(C=0.3, max_iter=3000, class_weight="balanced")
-    model.fit(vectorizer.fit_transform(train_f), train_y)
-    # Ship-format model built from the fold, scored with the component's own inference.
-    names = vectorizer.get_feature_names_out().tolist()
-    fold_model = StrengthModel(names, model.coef_.T, model.intercept_, [LABELS[c] for c in model.classes_])
-    predicted = [fold_model.label(fold_model.score_words(f[: len([w for w in f if " " not in w])]))
-                 for f in test_f]
-    accuracy = np.mean([p == LABELS[t] for p, t in zip(predicted, test_y)])
-    majority = np.bincount(test_y).max() / len(test_y)
-    assert accuracy > majority + 0.2, (accuracy, majority)
+def test_manifest_describes_the_shipped_model():
+    manifest = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    assert manifest["version"] and "gold/dev" in " ".join(manifest["never_trained_on"])
+    assert manifest["evaluation"]["yu_pubmed_5fold"]["macro_f1"] > 0.7
+    assert MODEL_PATH.stat().st_size < 3_000_000
+    model = StrengthModel.load(MODEL_PATH)
+    assert len(model.feature_names) == manifest["features"]["count"]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -56,6 +45,7 @@ def test_held_out_fold_beats_majority():
     ("In Drosophila models, DHE significantly improved locomotor function and extended survival.", "direct_causal"),
     ("This suggests that enhancing the Tregs level in people with ALS could delay the disease’s progression.",
      "conditional_causal"),
+    ("Patients were recruited at three centres between 2019 and 2022.", "none"),
 ])
 def test_real_sentences(nlp, text, expected):
     doc = nlp(text)
@@ -69,13 +59,63 @@ def test_has_claim_never_none(nlp):
     assert strength_of(doc, doc[:], has_claim=True) in {"correlational", "conditional_causal", "direct_causal"}
 
 
-def test_every_sentence_labelled(nlp):
+def test_every_sentence_of_the_news_article_labelled(nlp):
     text = (ROOT / "corpora" / "als_news_tregs.txt").read_text(encoding="utf8")
-    docs = [nlp.make_doc(text) for _ in range(20)]
-    segment = nlp.get_pipe("alsfacts_sentences")
-    docs = [segment(d) for d in docs]
-    component = nlp.get_pipe("alsfacts_strength")
-    for doc in docs:
-        component(doc)
-    assert set(docs[0]._.sentence_strength) == {s.start_char for s in docs[0].sents}
-    assert set(docs[0]._.sentence_strength.values()) <= set(LABELS)
+    doc = nlp(text)
+    labels = doc._.sentence_strength
+    assert set(labels) == {s.start_char for s in doc.sents}
+    assert set(labels.values()) <= set(LABELS)
+    assert {"none", "direct_causal"} <= set(labels.values())
+    # The whole-doc path and the single-span path give the same scores.
+    for sent in list(doc.sents)[:8]:
+        row = doc._.sentence_strength_scores[sent.start_char]
+        assert np.allclose(row, StrengthModel.load(MODEL_PATH).score_words([t.lower_ for t in sent]), atol=1e-4)
+
+
+def test_cue_classes_come_from_the_tables():
+    classes = cue_classes()
+    assert classes["may"] == "hedged" and classes["whether"] == "hypothetical"
+    assert classes["correlated"].startswith("correlational")
+    features = sentence_features("riluzole may slow disease progression".split())
+    assert "c:hedged" in features and "p:hedged>direct_causal_verb" in features
+    assert "b:may slow" in features and "w:riluzole" in features
+
+
+@needs_shared
+def test_folded_inference_equals_the_fitted_classifier():
+    """The shipped inference (one row per word, pair tables) scores exactly what sklearn fitted."""
+    pd = pytest.importorskip("pandas")
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    table = pd.read_csv(YU).sample(n=400, random_state=3)
+    tokenizer = make_base_nlp().tokenizer
+    words = [[t.lower_ for t in doc] for doc in tokenizer.pipe(table["sentence"].astype(str))]
+    y = [LABELS.index(YU_LABELS[int(v)]) for v in table["label"]]
+    vectorizer = CountVectorizer(analyzer=lambda f: f, min_df=2, lowercase=False)
+    X = vectorizer.fit_transform([sentence_features(w) for w in words])
+    fitted = LogisticRegression(C=0.3, max_iter=2000).fit(X[:300], y[:300])
+    model = StrengthModel(vectorizer.get_feature_names_out().tolist(), fitted.coef_.T, fitted.intercept_,
+                          [LABELS[c] for c in fitted.classes_])
+    expected = fitted.decision_function(X[300:])
+    got = np.array([model.score_words(w) for w in words[300:]])
+    assert np.allclose(got, expected, atol=1e-3)
+
+
+@needs_shared
+def test_training_script_on_a_slice(tmp_path):
+    """scripts/train_strength.py end to end on a slice: data from ../shared, a model that loads and labels."""
+    out = tmp_path / "strength.npz"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "train_strength.py"), "--limit", "150",
+                    "--no-eval", "--out", str(out)], check=True, cwd=ROOT, capture_output=True)
+    manifest = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert manifest["training_data"]["limit"] == 150
+    assert manifest["training_data"]["sentences"]["train"]["none"] > 0  # gold/train sentences were used
+    held_out = manifest["evaluation"]["seed_dev_heldout"]
+    assert held_out["facts"] > 150 and 0 <= held_out["fact_strength_accuracy"] <= 1
+    model = StrengthModel.load(out)
+    nlp = make_base_nlp()
+    nlp.add_pipe("alsfacts_strength", config={"model_path": str(out)})
+    doc = nlp("Riluzole may slow disease progression. Serum NfL correlated with survival.")
+    assert set(doc._.sentence_strength.values()) <= set(model.labels)
+    assert len(doc._.sentence_strength) == 2
