@@ -39,12 +39,12 @@ from train_claims import C, RULE_FLOOR, THRESHOLD  # noqa: E402
 SYSTEMS = {"rules": None, "model": (THRESHOLD, 1.0), "model+rules": (THRESHOLD, RULE_FLOOR)}
 
 
-def run_folds(nlp, classifier, gold_docs, k: int = 5) -> dict:
+def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=()) -> dict:
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
     predictions = {name: {} for name in SYSTEMS}
-    processed_all = []
+    processed_all, scored = [], {}
     for f, held_ids in enumerate(folds):
         started = time.time()
         held = set(held_ids)
@@ -60,6 +60,7 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5) -> dict:
                 continue
             processed_all.append(d)
             scores = heads.scores(classifier.featurize(d.candidates)) if d.candidates else None
+            scored[d.gold.doc_id] = scores
             for name, setting in SYSTEMS.items():
                 if setting is None:
                     predictions[name][d.gold.doc_id] = list(d.doc._.facts or [])
@@ -68,16 +69,23 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5) -> dict:
                         d.doc, d.candidates, scores, heads.predicates, *setting) if scores else []
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
-    return {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    for threshold, floor in grid:  # other settings of the merged system, on the same fold models
+        results[f"grid@{threshold}/{floor}"] = crossval._score(processed_all, {
+            d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], heads.predicates, threshold, floor)
+            if scored.get(d.gold.doc_id) else [] for d in processed_all})
+    return results
 
 
-def seed_dev(nlp, classifier) -> dict:
+def seed_dev(nlp, classifier, grid=()) -> dict:
     """The shipped models (trained on all of gold/train) on seed+dev, never trained on."""
     nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE))
     docs = crossval.process(nlp, classifier, load_gold_documents(GOLD / "seed") + load_gold_documents(GOLD / "dev"))
     model = classifier.model
     out = {"rules": crossval._score(docs, {d.gold.doc_id: list(d.doc._.facts or []) for d in docs})}
-    for name, setting in SYSTEMS.items():
+    settings = {name: s for name, s in SYSTEMS.items() if s is not None}
+    settings.update({f"grid@{t}/{f}": (t, f) for t, f in grid})
+    for name, setting in settings.items():
         if setting is not None:
             out[name] = crossval._score(docs, {
                 d.gold.doc_id: facts_from_scores(d.doc, d.candidates, model.scores(classifier.featurize(d.candidates)),
@@ -98,6 +106,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N gold/train documents")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "crossval.json")
+    parser.add_argument("--grid", action="store_true", help="also score other thresholds and rule floors")
     args = parser.parse_args(argv)
     nlp = build_nlp()
     shipped = nlp.get_pipe("claim_model")
@@ -105,8 +114,9 @@ def main(argv=None) -> int:
     gold_docs = load_gold_documents(GOLD / "train")
     if args.limit:
         gold_docs = gold_docs[: args.limit]
-    results = {"train_5fold": {k: compact(v) for k, v in run_folds(nlp, classifier, gold_docs).items()},
-               "seed_dev": {k: compact(v) for k, v in seed_dev(nlp, shipped).items()},
+    grid = [(t, f) for t in (0.25, 0.3, 0.35, 0.4, 0.5) for f in (0.0, 0.05, 0.1)] if args.grid else []
+    results = {"train_5fold": {k: compact(v) for k, v in run_folds(nlp, classifier, gold_docs, grid=grid).items()},
+               "seed_dev": {k: compact(v) for k, v in seed_dev(nlp, shipped, grid=grid).items()},
                "settings": {"threshold": THRESHOLD, "rule_floor": RULE_FLOOR, "C": C, "documents": len(gold_docs)}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
