@@ -33,7 +33,7 @@ def create_scispacy_tokenizer():
 def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
     from pipeline.components import (  # noqa: F401
-        abbreviations, claims, context, entities, sentences, strength,
+        abbreviations, claims, context, entities, ner, sentences, strength,
     )
 
 
