@@ -96,7 +96,7 @@ def test_trains_on_a_slice_end_to_end(train_ner, dict_nlp, tmp_path):
 @pytest.fixture(scope="module")
 def shipped(dict_nlp):
     if not (MODEL_DIR / "config.cfg").exists():
-        pytest.skip(f"no shipped NER model in {MODEL_DIR}")
+        pytest.fail(f"no shipped NER model in {MODEL_DIR}")
     return AlsNer(dict_nlp, "ner")
 
 
@@ -122,6 +122,33 @@ def test_shipped_model_adds_only_where_the_dictionary_found_nothing(shipped, dic
         assert not any(bs < e and s < be for bs, be, _, _ in before)
     # deterministic: the same text gives the same spans
     assert shipped.predict_spans([dict_nlp(text)])[0] == spans
+
+
+def test_filtered_merge_keeps_lone_words_only_when_linked(shipped, dict_nlp):
+    text = "MEP abnormalities were seen; MEP was low in motor neuropathy."
+    doc = dict_nlp(text)
+    before = {(e.start_char, e.end_char) for e in doc.ents}
+    start = text.index("motor neuropathy")
+    spans = [(0, 3, "DISEASE"), (start, start + len("motor neuropathy"), "DISEASE")]
+    assert all((s, e) not in before for s, e, _ in spans)
+    shipped.add_spans(doc, spans)
+    added = {e.text for e in doc.ents if (e.start_char, e.end_char) not in before}
+    assert "MEP" not in added              # a lone word the KB does not link
+    assert "motor neuropathy" in added     # several words
+    # ids come from the KB: exact form first, then TF-IDF restricted to the span's type
+    (riluzole_id, name, _), (other_id, _, _) = shipped.link(["Riluzole", "Riluzole"], ["CHEMICAL_OR_DRUG", "DISEASE"])
+    assert riluzole_id == "MESH:D019782" and name == "Riluzole"
+    assert other_id == ""
+
+
+def test_merge_off_loads_no_model(dict_nlp):
+    ner = AlsNer(dict_nlp, "ner", merge="off")
+    assert ner.model is None
+    doc = dict_nlp("Riluzole slows ALS.")
+    ents = [(e.text, e.label_) for e in doc.ents]
+    assert [(e.text, e.label_) for e in ner(doc).ents] == ents
+    with pytest.raises(ValueError, match="merge must be one of"):
+        AlsNer(dict_nlp, "ner", merge="everything")
 
 
 def test_shipped_manifest_records_data_and_figures(shipped):

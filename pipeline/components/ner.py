@@ -13,6 +13,15 @@ per `merge`:
   - "add": a model span is added only where no dictionary entity overlaps it; its id comes
     from the KB (exact/variant lookup, then the TF-IDF linker restricted to the span's type);
     unlinked spans keep their type with an empty id, like the dictionary's pattern mentions.
+  - "filtered" (default): as "add", but a span of one word with no digit is kept only if the KB
+    links it. Lone words are where the model errs on ALS text: undefined abbreviations ("MEP",
+    "AUC", "ACP" as diseases), adjectives ("inflammatory"), names ("PubMed"); on gold/train 13%
+    of added all-capital words were right, against 54-63% of multi-word, letter-and-digit
+    ("PGK1") and linked spans.
+  - "linked": as "add", but only spans the KB links (exact/variant form or TF-IDF) to a concept
+    of the span's type.
+  - "longer": as "add", and a model span that covers dictionary entities entirely and is longer
+    replaces them ("motor neuron death" over the dictionary's "motor neuron").
   - "off": the model is not loaded and the Doc is left as the dictionary made it.
 """
 from __future__ import annotations
@@ -29,6 +38,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
 from spacy.util import minibatch
+from thinc.api import NumpyOps
 
 from pipeline.components import doc_text
 from pipeline.components.entities import AlsEntities
@@ -37,7 +47,7 @@ from pipeline.components.linking import get_tfidf_linker, lookup
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner"
 NER_TYPES = ("CHEMICAL_OR_DRUG", "DISEASE", "GENE_OR_PROTEIN")
 OUTSIDE_TAG = "O"
-MERGE_RULES = ("add", "off")
+MERGE_RULES = ("filtered", "add", "linked", "longer", "off")
 
 
 class CharSpan(NamedTuple):
@@ -68,6 +78,11 @@ def word_pieces(word: str) -> tuple:
     if len(word) < 2 or not SPLIT_RE.search(word):
         return (word,)
     return tuple(p for p in SPLIT_RE.split(word) if p)
+
+
+def lone_word(text: str) -> bool:
+    """One word without a digit ("MEP", "inflammatory"), as opposed to "PGK1" or "motor neuropathy"."""
+    return " " not in text and not any(c.isdigit() for c in text)
 
 
 def feature_doc(vocab, doc: Doc, tags: list = None) -> Doc:
@@ -109,15 +124,23 @@ def create_ner_corpus(path: Path, limit: int = 0):
     return read
 
 
-@lru_cache(maxsize=2)
-def load_ner_model(path: str) -> Language:
-    """The trained tok2vec + NER pipeline (its tokenizer is the project's, registered by pipeline.nlp)."""
+@lru_cache(maxsize=4)
+def load_ner_model(path: str, use_blis: bool = False) -> Language:
+    """The trained tok2vec + NER pipeline (its tokenizer is the project's, registered by pipeline.nlp).
+    `use_blis=False` (default) makes thinc multiply with numpy (OpenBLAS) instead of BLIS: the NER ran
+    at 14.4k words per CPU second with numpy and 9.1k with BLIS where the bare tokenizer ran at 109k
+    (`scripts/train_ner.py speed`, shared machine)."""
     import pipeline.nlp  # noqa: F401  (registers alsfacts.scispacy_tokenizer.v1)
 
     model_dir = Path(path)
     if not (model_dir / "config.cfg").exists():
         raise FileNotFoundError(f"{model_dir}: no trained NER model here (run scripts/train_ner.py)")
-    return spacy.load(model_dir)
+    nlp = spacy.load(model_dir)
+    ops = NumpyOps(use_blis=use_blis)
+    for _, proc in nlp.pipeline:
+        for node in proc.model.walk():
+            node.ops = ops
+    return nlp
 
 
 def model_manifest(path: Path = MODEL_DIR) -> dict:
@@ -126,13 +149,13 @@ def model_manifest(path: Path = MODEL_DIR) -> dict:
 
 
 class AlsNer:
-    def __init__(self, nlp: Language, name: str, merge: str = "add", model_path: str = "",
-                 batch_size: int = 64, use_tfidf: bool = True):
+    def __init__(self, nlp: Language, name: str, merge: str = "filtered", model_path: str = "",
+                 batch_size: int = 64, use_tfidf: bool = True, use_blis: bool = False):
         if merge not in MERGE_RULES:
             raise ValueError(f"alsfacts_ner: merge must be one of {MERGE_RULES}, not {merge!r}")
         self.merge = merge
         self.batch_size = batch_size
-        self.model = None if merge == "off" else load_ner_model(str(model_path or MODEL_DIR))
+        self.model = None if merge == "off" else load_ner_model(str(model_path or MODEL_DIR), use_blis)
         self.linker = get_tfidf_linker() if (use_tfidf and merge != "off") else None
 
     # ------------------------------------------------------------------ running
@@ -159,13 +182,28 @@ class AlsNer:
 
     # ------------------------------------------------------------------ merging
     def add_spans(self, doc: Doc, spans: list) -> None:
-        """Add the model's spans that no dictionary entity overlaps, linked to the KB."""
+        """Merge the model's spans into doc.ents (rule `self.merge`), linked to the KB."""
         if not spans:
             return
+        dictionary = [(e.start_char, e.end_char) for e in doc.ents]
         taken = bytearray(len(doc_text(doc)))
-        for ent in doc.ents:
-            taken[ent.start_char:ent.end_char] = b"\x01" * (ent.end_char - ent.start_char)
-        new = [CharSpan(s, e, label) for s, e, label in spans if not any(taken[s:e])]
+        for s, e in dictionary:
+            taken[s:e] = b"\x01" * (e - s)
+        if self.merge == "longer":
+            # a model span that covers dictionary entities entirely and is longer replaces them
+            replaced = set()
+            new = []
+            for s, e, label in spans:
+                inside = [(ds, de) for ds, de in dictionary if ds < e and s < de]
+                if not inside:
+                    new.append(CharSpan(s, e, label))
+                elif all(s <= ds and de <= e for ds, de in inside) and (s, e) not in inside:
+                    new.append(CharSpan(s, e, label))
+                    replaced.update(inside)
+            if replaced:
+                doc.set_ents([e for e in doc.ents if (e.start_char, e.end_char) not in replaced], default="outside")
+        else:
+            new = [CharSpan(s, e, label) for s, e, label in spans if not any(taken[s:e])]
         if not new:
             return
         # a span that starts or ends inside a pipeline token: split the token, as alsfacts_entities does
@@ -175,7 +213,9 @@ class AlsNer:
         ids = self.link(texts, [m.label for m in new])
         user_data = doc.user_data
         ents = list(doc.ents)
-        for m, (concept_id, name, score) in zip(new, ids):
+        for m, text, (concept_id, name, score) in zip(new, texts, ids):
+            if not name and (self.merge == "linked" or (self.merge == "filtered" and lone_word(text))):
+                continue
             span = doc.char_span(m.start_char, m.end_char, label=m.label, kb_id=concept_id)
             if span is None:
                 continue
@@ -199,7 +239,9 @@ class AlsNer:
         return [o if o is not None else ("", "", 0.0) for o in out]
 
 
-@Language.factory("alsfacts_ner", default_config={"merge": "add", "model_path": "", "batch_size": 64,
-                                                  "use_tfidf": True})
-def make_alsfacts_ner(nlp: Language, name: str, merge: str, model_path: str, batch_size: int, use_tfidf: bool):
-    return AlsNer(nlp, name, merge=merge, model_path=model_path, batch_size=batch_size, use_tfidf=use_tfidf)
+@Language.factory("alsfacts_ner", default_config={"merge": "filtered", "model_path": "", "batch_size": 64,
+                                                  "use_tfidf": True, "use_blis": False})
+def make_alsfacts_ner(nlp: Language, name: str, merge: str, model_path: str, batch_size: int, use_tfidf: bool,
+                      use_blis: bool):
+    return AlsNer(nlp, name, merge=merge, model_path=model_path, batch_size=batch_size, use_tfidf=use_tfidf,
+                  use_blis=use_blis)
