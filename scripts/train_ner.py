@@ -287,7 +287,7 @@ def strict_scores(gold: list, predicted: list) -> dict:
 def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model",)) -> dict:
     """Strict mention P/R/F1 on the BC5CDR development split (chemicals + diseases), per merge:
     the NER alone ("model"), the dictionary alone ("dictionary"), or the dictionary plus the NER
-    under a merge rule of pipeline/components/ner.py ("add", "longer")."""
+    under a merge rule of pipeline/components/ner.py ("add", "filtered", "linked", "longer")."""
     from pipeline.components.ner import AlsNer
 
     records = read_pubtator(data / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")
@@ -319,7 +319,7 @@ def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model"
         results[merge] = strict_scores(gold, predicted)
         if merge == "model":
             words = sum(len(doc) for doc in docs)
-            results[merge]["ner_words_per_s"] = round(words / seconds)
+            results[merge]["ner_words_per_cpu_s"] = round(words / seconds)
     return results
 
 

@@ -26,7 +26,6 @@ per `merge`:
 """
 from __future__ import annotations
 
-import json
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -143,11 +142,6 @@ def load_ner_model(path: str, use_blis: bool = False) -> Language:
     return nlp
 
 
-def model_manifest(path: Path = MODEL_DIR) -> dict:
-    manifest = Path(path) / "manifest.json"
-    return json.loads(manifest.read_text()) if manifest.exists() else {}
-
-
 class AlsNer:
     def __init__(self, nlp: Language, name: str, merge: str = "filtered", model_path: str = "",
                  batch_size: int = 64, use_tfidf: bool = True, use_blis: bool = False):
@@ -206,16 +200,19 @@ class AlsNer:
             new = [CharSpan(s, e, label) for s, e, label in spans if not any(taken[s:e])]
         if not new:
             return
-        # a span that starts or ends inside a pipeline token: split the token, as alsfacts_entities does
-        AlsEntities._split_tokens(doc, list(doc), doc.to_array(IDX).tolist(), new)
         text = doc_text(doc)
         texts = [text[m.start_char:m.end_char] for m in new]
-        ids = self.link(texts, [m.label for m in new])
+        kept = []
+        for m, span_text, (concept_id, name, score) in zip(new, texts, self.link(texts, [m.label for m in new])):
+            if name or self.merge in ("add", "longer") or (self.merge == "filtered" and not lone_word(span_text)):
+                kept.append((m, concept_id, name, score))
+        if not kept:
+            return
+        # a span that starts or ends inside a pipeline token: split the token, as alsfacts_entities does
+        AlsEntities._split_tokens(doc, list(doc), doc.to_array(IDX).tolist(), [k[0] for k in kept])
         user_data = doc.user_data
         ents = list(doc.ents)
-        for m, text, (concept_id, name, score) in zip(new, texts, ids):
-            if not name and (self.merge == "linked" or (self.merge == "filtered" and lone_word(text))):
-                continue
+        for m, concept_id, name, score in kept:
             span = doc.char_span(m.start_char, m.end_char, label=m.label, kb_id=concept_id)
             if span is None:
                 continue
@@ -225,18 +222,24 @@ class AlsNer:
         doc.set_ents(sorted(ents, key=lambda x: x.start), default="outside")
 
     def link(self, texts: list, labels: list) -> list:
-        """(concept id, name, score) per text: exact KB lookup of the same type, then TF-IDF."""
+        """(concept id, name, score) per text: exact KB lookup of the same type, then TF-IDF
+        restricted to that type; ("", "", 0.0) when neither links it."""
         out = []
         for text, label in zip(texts, labels):
             hit = lookup(text)
-            out.append((hit[0], hit[2], 1.0) if hit and hit[1] == label else None)
+            out.append((public_id(hit[0]), hit[2], 1.0) if hit and hit[1] == label else None)
         if self.linker is not None:
-            for i, (text, label) in enumerate(zip(texts, labels)):
-                if out[i] is None:
-                    hit = self.linker.link([text], allowed_types={label})[0]
+            for label in sorted({label for label, o in zip(labels, out) if o is None}):
+                todo = [i for i, (lab, o) in enumerate(zip(labels, out)) if o is None and lab == label]
+                for i, hit in zip(todo, self.linker.link([texts[i] for i in todo], allowed_types={label})):
                     if hit is not None:
                         out[i] = (hit[0], hit[2], hit[3])
         return [o if o is not None else ("", "", 0.0) for o in out]
+
+
+def public_id(concept_id: str) -> str:
+    """The curated layer's internal ids are not ontology ids (as in linking.py)."""
+    return "" if concept_id.startswith("ALSFACTS:") else concept_id
 
 
 @Language.factory("alsfacts_ner", default_config={"merge": "filtered", "model_path": "", "batch_size": 64,
