@@ -364,6 +364,35 @@ def measure_speed(model: Path, data: Path = DATA) -> dict:
         wps = words / (time.process_time() - t0)
         key = f"ner_wps_{'blis' if use_blis else 'numpy'}"
         out[key] = max(out.get(key, 0), round(wps))
+    out.update(whole_pipeline_speed(texts[500:] + texts[:200]))  # BioRED Train, 200 BC5CDR dev
+    return out
+
+
+def whole_pipeline_speed(texts: list) -> dict:
+    """The whole pipeline of pipeline/config.cfg, start-up included, with and without the NER,
+    as a share of the bare tokenizer's words per CPU second (the better of two tokenizer runs)."""
+    import spacy
+
+    from pipeline.nlp import build_nlp
+
+    def tokenizer_wps():
+        t0 = time.process_time()
+        words = sum(len(doc) for doc in spacy.blank("en").tokenizer.pipe(texts))
+        return words, words / (time.process_time() - t0)
+
+    words, first = tokenizer_wps()
+    out = {"whole_pipeline_words": words}
+    for merge in ("off", "filtered"):
+        t0 = time.process_time()
+        nlp = build_nlp()
+        if merge == "off":
+            nlp.remove_pipe("ner")
+        for _ in nlp.pipe(texts, batch_size=64):
+            pass
+        out[f"pipeline_{merge}_wps"] = round(words / (time.process_time() - t0))
+    best = max(first, tokenizer_wps()[1])
+    for merge in ("off", "filtered"):
+        out[f"pipeline_{merge}_share_of_tokenizer"] = f"1/{best / out[f'pipeline_{merge}_wps']:.1f}"
     return out
 
 
