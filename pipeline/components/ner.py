@@ -127,7 +127,7 @@ def create_ner_corpus(path: Path, limit: int = 0):
 def load_ner_model(path: str, use_blis: bool = False) -> Language:
     """The trained tok2vec + NER pipeline (its tokenizer is the project's, registered by pipeline.nlp).
     `use_blis=False` (default) makes thinc multiply with numpy (OpenBLAS) instead of BLIS: the NER ran
-    at 14.4k words per CPU second with numpy and 9.1k with BLIS where the bare tokenizer ran at 109k
+    at 16.7k words per CPU second with numpy and 11.2k with BLIS where the bare tokenizer ran at 142k
     (`scripts/train_ner.py speed`, shared machine)."""
     import pipeline.nlp  # noqa: F401  (registers alsfacts.scispacy_tokenizer.v1)
 
