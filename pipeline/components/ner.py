@@ -1,0 +1,250 @@
+"""`alsfacts_ner`: a trained spaCy NER for chemicals, diseases and genes, merged with the dictionary.
+
+The model (pipeline/models/ner/, trained by scripts/train_ner.py with training/ner.cfg) is a
+small tok2vec + transition-based NER. Besides the words it reads one more token attribute:
+what the dictionary (`alsfacts_entities`) found at each token, written into the token's TAG
+("B-DISEASE", "I-GENE_OR_PROTEIN", "O"; nothing else in the NER's own pipeline sets TAG).
+The same encoding is written when training data is converted and when the component runs,
+so the model learns how far to trust the dictionary.
+
+At run time the component copies the tokens of each Doc, with the dictionary TAGs, into a Doc
+of the model's vocabulary, runs the model over a batch and merges its spans into `doc.ents`
+per `merge`:
+  - "add": a model span is added only where no dictionary entity overlaps it; its id comes
+    from the KB (exact/variant lookup, then the TF-IDF linker restricted to the span's type);
+    unlinked spans keep their type with an empty id, like the dictionary's pattern mentions.
+  - "filtered" (default): as "add", but a span of one word with no digit is kept only if the KB
+    links it. Lone words are where the model errs on ALS text: undefined abbreviations ("MEP",
+    "AUC", "ACP" as diseases), adjectives ("inflammatory"), names ("PubMed"); on gold/train 13%
+    of added all-capital words were right, against 54-63% of multi-word, letter-and-digit
+    ("PGK1") and linked spans.
+  - "linked": as "add", but only spans the KB links (exact/variant form or TF-IDF) to a concept
+    of the span's type.
+  - "longer": as "add", and a model span that covers dictionary entities entirely and is longer
+    replaces them ("motor neuron death" over the dictionary's "motor neuron").
+  - "off": the model is not loaded and the Doc is left as the dictionary made it.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator, NamedTuple
+
+import spacy
+from spacy.attrs import IDX, ORTH, SPACY
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin, Span
+from spacy.training import Example
+from spacy.util import minibatch
+from thinc.api import NumpyOps
+
+from pipeline.components import doc_text
+from pipeline.components.entities import AlsEntities
+from pipeline.components.linking import get_tfidf_linker, lookup
+
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner"
+NER_TYPES = ("CHEMICAL_OR_DRUG", "DISEASE", "GENE_OR_PROTEIN")
+OUTSIDE_TAG = "O"
+MERGE_RULES = ("filtered", "add", "linked", "longer", "off")
+
+
+class CharSpan(NamedTuple):
+    start_char: int
+    end_char: int
+    label: str
+
+
+def dictionary_tags(doc: Doc) -> list:
+    """The dictionary feature: per token, B-/I- plus the type of the entity covering it, else "O"."""
+    tags = [OUTSIDE_TAG] * len(doc)
+    for ent in doc.ents:
+        tags[ent.start] = "B-" + ent.label_
+        for i in range(ent.start + 1, ent.end):
+            tags[i] = "I-" + ent.label_
+    return tags
+
+
+# The model reads finer tokens than the pipeline's: hyphens, slashes and square brackets are
+# tokens of their own, so "doxorubicin-induced", "Li/DVP" and "[3H]spiperone" hold mention
+# boundaries (3% of BC5CDR mentions end inside a scispaCy token), and the word-per-line
+# corpora (NCBI disease, BioNLP13CG), which split there, look like the rest.
+SPLIT_RE = re.compile(r"([-/\[\]])")
+
+
+@lru_cache(maxsize=200_000)
+def word_pieces(word: str) -> tuple:
+    if len(word) < 2 or not SPLIT_RE.search(word):
+        return (word,)
+    return tuple(p for p in SPLIT_RE.split(word) if p)
+
+
+def lone_word(text: str) -> bool:
+    """One word without a digit ("MEP", "inflammatory"), as opposed to "PGK1" or "motor neuropathy"."""
+    return " " not in text and not any(c.isdigit() for c in text)
+
+
+def feature_doc(vocab, doc: Doc, tags: list = None) -> Doc:
+    """A copy of `doc` in `vocab` on the model's finer tokens, with the dictionary feature in TAG
+    (a split token's pieces continue its tag: B-X, I-X, I-X)."""
+    strings = doc.vocab.strings
+    rows = doc.to_array([ORTH, SPACY]).tolist()
+    if tags is None:
+        tags = dictionary_tags(doc)
+    words, spaces, piece_tags = [], [], []
+    for (orth, space), tag in zip(rows, tags):
+        pieces = word_pieces(strings[orth])
+        words.extend(pieces)
+        spaces.extend([False] * (len(pieces) - 1))
+        spaces.append(bool(space))
+        piece_tags.append(tag)
+        if len(pieces) > 1:
+            piece_tags.extend([tag if tag == OUTSIDE_TAG else "I-" + tag[2:]] * (len(pieces) - 1))
+    return Doc(vocab, words=words, spaces=spaces, tags=piece_tags)
+
+
+@spacy.registry.readers("alsfacts.ner_corpus.v1")
+def create_ner_corpus(path: Path, limit: int = 0):
+    """Training examples from a DocBin written by scripts/train_ner.py (Docs already on the model's
+    tokens, see `feature_doc`). The predicted side keeps the reference's tokens and dictionary TAGs
+    (spaCy's own Corpus would re-tokenize the text and drop them)."""
+
+    def read(nlp: Language) -> Iterator[Example]:
+        docs = DocBin().from_disk(path).get_docs(nlp.vocab)
+        for n, reference in enumerate(docs):
+            if limit and n >= limit:
+                break
+            if len(reference):
+                words = [t.text for t in reference]
+                spaces = [bool(t.whitespace_) for t in reference]
+                yield Example(Doc(nlp.vocab, words=words, spaces=spaces, tags=[t.tag_ for t in reference]),
+                              reference)
+
+    return read
+
+
+@lru_cache(maxsize=4)
+def load_ner_model(path: str, use_blis: bool = False) -> Language:
+    """The trained tok2vec + NER pipeline (its tokenizer is the project's, registered by pipeline.nlp).
+    `use_blis=False` (default) makes thinc multiply with numpy (OpenBLAS) instead of BLIS: the NER ran
+    at 16.7k words per CPU second with numpy and 11.2k with BLIS where the bare tokenizer ran at 142k
+    (`scripts/train_ner.py speed`, shared machine)."""
+    import pipeline.nlp  # noqa: F401  (registers alsfacts.scispacy_tokenizer.v1)
+
+    model_dir = Path(path)
+    if not (model_dir / "config.cfg").exists():
+        raise FileNotFoundError(f"{model_dir}: no trained NER model here (run scripts/train_ner.py)")
+    nlp = spacy.load(model_dir)
+    ops = NumpyOps(use_blis=use_blis)
+    for _, proc in nlp.pipeline:
+        for node in proc.model.walk():
+            node.ops = ops
+    return nlp
+
+
+class AlsNer:
+    def __init__(self, nlp: Language, name: str, merge: str = "filtered", model_path: str = "",
+                 batch_size: int = 64, use_tfidf: bool = True, use_blis: bool = False):
+        if merge not in MERGE_RULES:
+            raise ValueError(f"alsfacts_ner: merge must be one of {MERGE_RULES}, not {merge!r}")
+        self.merge = merge
+        self.batch_size = batch_size
+        self.model = None if merge == "off" else load_ner_model(str(model_path or MODEL_DIR), use_blis)
+        self.linker = get_tfidf_linker() if (use_tfidf and merge != "off") else None
+
+    # ------------------------------------------------------------------ running
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = None) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            if self.model is None:
+                yield from batch
+                continue
+            predicted = self.predict_spans(batch)
+            for doc, spans in zip(batch, predicted):
+                self.add_spans(doc, spans)
+                yield doc
+
+    def predict_spans(self, docs: list) -> list:
+        """For each Doc: the model's (start char, end char, label) spans."""
+        model = self.model
+        copies = [feature_doc(model.vocab, doc) for doc in docs]
+        for _, proc in model.pipeline:
+            copies = list(proc.pipe(copies, batch_size=len(copies)))
+        return [[(e.start_char, e.end_char, e.label_) for e in copy.ents] for copy in copies]
+
+    # ------------------------------------------------------------------ merging
+    def add_spans(self, doc: Doc, spans: list) -> None:
+        """Merge the model's spans into doc.ents (rule `self.merge`), linked to the KB."""
+        if not spans:
+            return
+        dictionary = [(e.start_char, e.end_char) for e in doc.ents]
+        taken = bytearray(len(doc_text(doc)))
+        for s, e in dictionary:
+            taken[s:e] = b"\x01" * (e - s)
+        if self.merge == "longer":
+            # a model span that covers dictionary entities entirely and is longer replaces them
+            replaced = set()
+            new = []
+            for s, e, label in spans:
+                inside = [(ds, de) for ds, de in dictionary if ds < e and s < de]
+                if not inside:
+                    new.append(CharSpan(s, e, label))
+                elif all(s <= ds and de <= e for ds, de in inside) and (s, e) not in inside:
+                    new.append(CharSpan(s, e, label))
+                    replaced.update(inside)
+            if replaced:
+                doc.set_ents([e for e in doc.ents if (e.start_char, e.end_char) not in replaced], default="outside")
+        else:
+            new = [CharSpan(s, e, label) for s, e, label in spans if not any(taken[s:e])]
+        if not new:
+            return
+        text = doc_text(doc)
+        texts = [text[m.start_char:m.end_char] for m in new]
+        kept = []
+        for m, span_text, (concept_id, name, score) in zip(new, texts, self.link(texts, [m.label for m in new])):
+            if name or self.merge in ("add", "longer") or (self.merge == "filtered" and not lone_word(span_text)):
+                kept.append((m, concept_id, name, score))
+        if not kept:
+            return
+        # a span that starts or ends inside a pipeline token: split the token, as alsfacts_entities does
+        AlsEntities._split_tokens(doc, list(doc), doc.to_array(IDX).tolist(), [k[0] for k in kept])
+        user_data = doc.user_data
+        ents = list(doc.ents)
+        for m, concept_id, name, score in kept:
+            span = doc.char_span(m.start_char, m.end_char, label=m.label, kb_id=concept_id)
+            if span is None:
+                continue
+            ents.append(span)
+            user_data[("._.", "concept_name", m.start_char, m.end_char)] = name
+            user_data[("._.", "score", m.start_char, m.end_char)] = score
+        doc.set_ents(sorted(ents, key=lambda x: x.start), default="outside")
+
+    def link(self, texts: list, labels: list) -> list:
+        """(concept id, name, score) per text: exact KB lookup of the same type, then TF-IDF
+        restricted to that type; ("", "", 0.0) when neither links it."""
+        out = []
+        for text, label in zip(texts, labels):
+            hit = lookup(text)
+            out.append((public_id(hit[0]), hit[2], 1.0) if hit and hit[1] == label else None)
+        if self.linker is not None:
+            for label in sorted({label for label, o in zip(labels, out) if o is None}):
+                todo = [i for i, (lab, o) in enumerate(zip(labels, out)) if o is None and lab == label]
+                for i, hit in zip(todo, self.linker.link([texts[i] for i in todo], allowed_types={label})):
+                    if hit is not None:
+                        out[i] = (hit[0], hit[2], hit[3])
+        return [o if o is not None else ("", "", 0.0) for o in out]
+
+
+def public_id(concept_id: str) -> str:
+    """The curated layer's internal ids are not ontology ids (as in linking.py)."""
+    return "" if concept_id.startswith("ALSFACTS:") else concept_id
+
+
+@Language.factory("alsfacts_ner", default_config={"merge": "filtered", "model_path": "", "batch_size": 64,
+                                                  "use_tfidf": True, "use_blis": False})
+def make_alsfacts_ner(nlp: Language, name: str, merge: str, model_path: str, batch_size: int, use_tfidf: bool,
+                      use_blis: bool):
+    return AlsNer(nlp, name, merge=merge, model_path=model_path, batch_size=batch_size, use_tfidf=use_tfidf,
+                  use_blis=use_blis)

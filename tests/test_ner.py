@@ -1,0 +1,159 @@
+"""alsfacts_ner: the dictionary feature on the model's tokens, corpus conversion with missing
+types, training on a slice end to end, and the shipped model on real text."""
+import importlib.util
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from spacy.tokens import DocBin
+from spacy.vocab import Vocab
+
+from pipeline.components.ner import MODEL_DIR, AlsNer, feature_doc, load_ner_model
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / ".." / "shared" / "data"
+SEED = ROOT / "corpora" / "als_news_tregs.txt"
+OVERVIEW = ROOT / "corpora" / "als_therapies_overview.md"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("train_ner", ROOT / "scripts" / "train_ner.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def train_ner():
+    if not (DATA / "bc5cdr").exists():
+        pytest.skip("shared corpora not present: ../shared/data")
+    return load_script()
+
+
+@pytest.fixture(scope="module")
+def dict_nlp():
+    return load_script().dictionary_nlp()
+
+
+def test_feature_doc_keeps_text_and_carries_dictionary_types(dict_nlp):
+    text = "Doxorubicin-induced cardiomyopathy and ALS/FTD were compared with riluzole and SOD1 mutations."
+    doc = dict_nlp(text)
+    copy = feature_doc(Vocab(), doc)
+    assert copy.text == doc.text
+    words = [t.text for t in copy]
+    assert words[:3] == ["Doxorubicin", "-", "induced"]
+    assert "/" in words and "FTD" in words
+    tags = {t.text: t.tag_ for t in copy}
+    assert tags["riluzole"] == "B-CHEMICAL_OR_DRUG"
+    assert tags["SOD1"] == "B-GENE_OR_PROTEIN"
+    assert tags["were"] == "O"
+
+
+def test_conversion_marks_unannotated_types_missing(train_ner, dict_nlp):
+    """NCBI disease annotates diseases only: gene-like words are unknown, not 'outside'."""
+    sentences = [(t, sp) for t, sp in train_ner.read_iob(DATA / "ncbi_disease" / "train.tsv")[:60] if sp]
+    unknown = 0
+    for text, spans in sentences:
+        ref = train_ner.to_reference(Vocab(), dict_nlp(text), "ncbi_disease", spans, "expand", Counter())
+        assert {e.label_ for e in ref.ents} == {"DISEASE"}
+        assert any(t.ent_iob_ == "O" for t in ref)
+        for t in ref:
+            if t.ent_iob_ not in ("B", "I") and train_ner.GENE_LIKE_RE.search(t.text):
+                assert t.ent_iob_ == "", (t.text, text)
+                unknown += 1
+    assert unknown > 5
+    # BioRED annotates all three types: nothing is missing
+    pmid, text, spans = train_ner.read_pubtator(DATA / "biored" / "Train.PubTator")[0]
+    ref = train_ner.to_reference(Vocab(), dict_nlp(text), "biored", spans, "expand", Counter())
+    assert all(t.ent_iob_ for t in ref)
+    assert {"GENE_OR_PROTEIN", "DISEASE"} <= {e.label_ for e in ref.ents}
+
+
+def test_bc5cdr_dev_is_never_in_training(train_ner):
+    splits = train_ner.collect(DATA)
+    dev_ids = {r[1] for r in splits["bc5cdr_dev"]}
+    assert len(dev_ids) == 500
+    assert not dev_ids & {r[1] for r in splits["train"]}
+    assert not dev_ids & {r[1] for r in splits["dev"]}
+    assert sum(r[0] == "bc5cdr" for r in splits["train"]) == 500
+
+
+def test_trains_on_a_slice_end_to_end(train_ner, dict_nlp, tmp_path):
+    corpus = tmp_path / "corpus"
+    report = train_ner.convert_corpora(DATA, corpus, limit=6, nlp=dict_nlp)
+    assert report["splits"]["train"]["documents"] == {"bc5cdr": 6}
+    assert len(list(DocBin().from_disk(corpus / "train.spacy").get_docs(Vocab()))) == 6
+    best = train_ner.train_model(corpus, tmp_path / "model", overrides={
+        "training.max_steps": 4, "training.eval_frequency": 2, "corpora.dev.limit": 2})
+    model = load_ner_model(str(best))
+    assert set(model.get_pipe("ner").labels) == {"CHEMICAL_OR_DRUG", "DISEASE"}
+    ner = AlsNer(model, "ner", model_path=str(best), use_tfidf=False)
+    spans = ner.predict_spans([model.make_doc(SEED.read_text()[:500])])
+    assert isinstance(spans[0], list)
+
+
+@pytest.fixture(scope="module")
+def shipped(dict_nlp):
+    if not (MODEL_DIR / "config.cfg").exists():
+        pytest.fail(f"no shipped NER model in {MODEL_DIR}")
+    return AlsNer(dict_nlp, "ner")
+
+
+def test_shipped_model_finds_drugs_and_diseases_in_real_text(shipped, dict_nlp):
+    text = next(line for line in OVERVIEW.read_text().splitlines() if "Riluzole was the first drug" in line)
+    spans = shipped.predict_spans([dict_nlp(text)])[0]
+    found = {(text[s:e], label) for s, e, label in spans}
+    assert ("Riluzole", "CHEMICAL_OR_DRUG") in found
+    assert ("amyotrophic lateral sclerosis", "DISEASE") in found
+    assert ("ALS", "DISEASE") in found
+
+
+def test_shipped_model_adds_only_where_the_dictionary_found_nothing(shipped, dict_nlp):
+    text = SEED.read_text()
+    doc = dict_nlp(text)
+    before = {(e.start_char, e.end_char, e.label_, e.kb_id_) for e in doc.ents}
+    spans = shipped.predict_spans([doc])[0]
+    shipped.add_spans(doc, spans)
+    after = {(e.start_char, e.end_char, e.label_, e.kb_id_) for e in doc.ents}
+    assert before <= after  # dictionary entities are kept as they were
+    added = after - before
+    for s, e, _, _ in added:
+        assert not any(bs < e and s < be for bs, be, _, _ in before)
+    # deterministic: the same text gives the same spans
+    assert shipped.predict_spans([dict_nlp(text)])[0] == spans
+
+
+def test_filtered_merge_keeps_lone_words_only_when_linked(shipped, dict_nlp):
+    text = "MEP abnormalities were seen; MEP was low in motor neuropathy."
+    doc = dict_nlp(text)
+    before = {(e.start_char, e.end_char) for e in doc.ents}
+    start = text.index("motor neuropathy")
+    spans = [(0, 3, "DISEASE"), (start, start + len("motor neuropathy"), "DISEASE")]
+    assert all((s, e) not in before for s, e, _ in spans)
+    shipped.add_spans(doc, spans)
+    added = {e.text for e in doc.ents if (e.start_char, e.end_char) not in before}
+    assert "MEP" not in added              # a lone word the KB does not link
+    assert "motor neuropathy" in added     # several words
+    # ids come from the KB: exact form first, then TF-IDF restricted to the span's type
+    (riluzole_id, name, _), (other_id, _, _) = shipped.link(["Riluzole", "Riluzole"], ["CHEMICAL_OR_DRUG", "DISEASE"])
+    assert riluzole_id == "MESH:D019782" and name == "Riluzole"
+    assert other_id == ""
+
+
+def test_merge_off_loads_no_model(dict_nlp):
+    ner = AlsNer(dict_nlp, "ner", merge="off")
+    assert ner.model is None
+    doc = dict_nlp("Riluzole slows ALS.")
+    ents = [(e.text, e.label_) for e in doc.ents]
+    assert [(e.text, e.label_) for e in ner(doc).ents] == ents
+    with pytest.raises(ValueError, match="merge must be one of"):
+        AlsNer(dict_nlp, "ner", merge="everything")
+
+
+def test_shipped_manifest_records_data_and_figures(shipped):
+    manifest = json.loads((MODEL_DIR / "manifest.json").read_text())
+    assert manifest["version"] and manifest["training_data"]["train"]
+    assert manifest["bc5cdr_dev_strict"]["model"]["all"]["f"] > 0.8
+    size = sum(p.stat().st_size for p in MODEL_DIR.rglob("*") if p.is_file())
+    assert size < 15e6
