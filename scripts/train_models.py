@@ -26,7 +26,7 @@ MODELS = ROOT / "pipeline" / "models"
 # (name, script and arguments, the JSON file that describes what it wrote)
 STEPS = [
     ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/mined_terms.tsv"),
-    ("ner", ["scripts/train_ner.py", "train"], "pipeline/models/ner/model.json"),
+    ("ner", ["scripts/train_ner.py", "all"], "pipeline/models/ner/manifest.json"),
     ("strength", ["scripts/train_strength.py"], "pipeline/models/strength_linear.json"),
     ("claims", ["scripts/train_claims.py", "--cv"], "pipeline/models/claims/model.json"),
 ]
@@ -61,13 +61,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=[s[0] for s in STEPS], help="run only these steps")
     parser.add_argument("--list", action="store_true", help="list the steps")
+    parser.add_argument("--manifest-only", action="store_true", help="only rewrite pipeline/models/manifest.json")
     args = parser.parse_args(argv)
     if args.list:
         for name, command, description in STEPS:
             print(f"{name:12s} python {' '.join(command):40s} → {description}")
         return 0
     seconds = {}
-    for name, command, _ in STEPS:
+    for name, command, _ in ([] if args.manifest_only else STEPS):
         if args.only and name not in args.only:
             continue
         if not (ROOT / command[0]).is_file():
