@@ -117,6 +117,11 @@ def extract(
             f"{facts['unchanged']} unchanged, {facts['gone']} gone; decisions kept {decisions['attached']}, "
             f"orphaned {decisions['orphaned']}. Review them with: alsfacts review {db}"
         )
+        from pipeline.evidence import write_claims  # claims table with the curators' decisions (issue 9)
+
+        claims = write_claims(out, db=db)
+        typer.echo(f"claims: {claims['rows']} ({claims['supported']} supported, {claims['contradicted']} "
+                   f"contradicted; {claims['rejected_facts']} rejected facts left out)")
 
 
 def main() -> None:  # pragma: no cover - console entry point
