@@ -18,6 +18,7 @@ LAZY_COMMANDS = {
     "load": "pipeline.review.commands",
     "review": "pipeline.review.commands",
     "export": "pipeline.review.commands",
+    "report": "pipeline.report",
 }
 
 

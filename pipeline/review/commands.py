@@ -56,15 +56,30 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export(
-        db: Path = typer.Argument(..., exists=True, dir_okay=False, help="SQLite store."),
-        out: Path = typer.Option(..., "--out", help="Folder for curated_facts.parquet and .csv."),
+        db: Path = typer.Argument(..., exists=True, help="SQLite store (or, for --format kgx/bioc, a run folder)."),
+        out: Path = typer.Option(..., "--out", help="Folder for curated_facts.parquet and .csv (or the KGX/BioC files)."),
         status: Optional[List[str]] = typer.Option(None, "--status", help="Keep these statuses (pending, accepted, rejected, edited); repeat or comma-separate."),
         predicate: Optional[List[str]] = typer.Option(None, "--predicate", help="Keep these (curated) predicates."),
         min_confidence: Optional[float] = typer.Option(None, "--min-confidence", help="Keep facts at least this confident."),
         include_orphaned: bool = typer.Option(False, "--include-orphaned", help="Also export decided facts the latest extraction no longer produces."),
+        format: str = typer.Option("table", "--format", help="table (curated_facts), kgx (nodes.tsv, edges.tsv) or bioc (documents.bioc.xml and .json)."),
+        curated_only: bool = typer.Option(False, "--curated-only", help="kgx/bioc: only accepted and edited facts (needs a review database)."),
     ) -> None:
-        """Write the curated facts table (Parquet and CSV)."""
+        """Write the curated facts table (Parquet and CSV), or the facts as KGX or BioC."""
         from pipeline.export import export_facts
+
+        if format != "table":  # KGX and BioC exports (issue 9)
+            from pipeline.export import export_formats
+
+            try:
+                typer.echo(export_formats(db, out, format, curated_only=curated_only))
+            except ValueError as error:
+                typer.echo(str(error), err=True)
+                raise typer.Exit(2) from None
+            return
+        if db.is_dir():
+            typer.echo(f"{db}: the curated table is exported from a review database, not a run folder", err=True)
+            raise typer.Exit(2)
 
         try:
             result = export_facts(db, out, statuses=split_values(status) or None,
