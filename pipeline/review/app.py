@@ -32,6 +32,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline import store
+from pipeline.review import agreement
 from pipeline.schema import FACT_COLUMNS, PREDICATES
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,7 +53,8 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-QUEUE_PARAMS = ("status", "predicate", "entity", "doc", "certainty", "sort")
+QUEUE_PARAMS = ("status", "predicate", "entity", "doc", "certainty", "sort",
+                "agreement", "agreement_sort")  # the last two: pipeline/review/agreement.py
 
 
 # ---------------------------------------------------------------- rendering helpers
@@ -219,9 +221,10 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None) -> F
         total = store.count_facts(conn, flt)
         page = max(1, page)
         facts = store.list_facts(conn, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        facts, total = agreement.arrange_queue(conn, flt, request.query_params, facts, total, page, PAGE_SIZE)
         return render(request, "queue.html", facts=facts, flt=flt, qs=qs, total=total, page=page,
                       pages=max(1, -(-total // PAGE_SIZE)), documents=store.list_documents(conn),
-                      sorts=list(store.SORTS))
+                      sorts=list(store.SORTS), agreement_params=request.query_params)
 
     def fact_page(request: Request, conn, key: str, status_code: int = 200, **extra) -> HTMLResponse:
         fact = store.get_fact(conn, key)
@@ -239,7 +242,8 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None) -> F
         return render(request, "fact.html", status_code=status_code, fact=fact, qs=qs, flt=flt,
                       prev_key=prev_key, next_key=next_key, sentence=sentence_segments(fact),
                       paragraph=paragraph_segments, same_claim=len(same_claim),
-                      history=store.audit_entries(conn, key=key), editable=store.EDITABLE_FIELDS, **extra)
+                      history=store.audit_entries(conn, key=key), editable=store.EDITABLE_FIELDS,
+                      agreement=agreement.fact_agreement(conn, fact), **extra)
 
     @app.get("/facts/{key}")
     def fact_view(request: Request, key: str, conn=Depends(db)):
@@ -320,7 +324,8 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None) -> F
             raise HTTPException(status_code=404, detail="No fact with this claim key in the store.")
         counts = {status: sum(1 for f in facts if f["status"] == status) for status in store.STATUSES}
         return render(request, "claim.html", claim_key=claim_key, facts=facts, counts=counts,
-                      n_documents=len({f["doc_id"] for f in facts}))
+                      n_documents=len({f["doc_id"] for f in facts}),
+                      agreement=agreement.claim_agreement(conn, claim_key))
 
     @app.get("/audit")
     def audit(request: Request, curator: str = "", key: str = "", conn=Depends(db)):
