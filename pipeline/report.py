@@ -119,7 +119,7 @@ def plot_claim_network(claims: list[dict]) -> str:
         graph.add_edge(claim["subject_key"], claim["object_key"], polarity=claim["polarity"],
                        weight=claim["n_documents"], contradicted=claim["agreement"] == "contradicted")
     figure, axes = _figure(7.5, 5.5)
-    positions = nx.spring_layout(nx.Graph(graph), seed=7, k=1.2)
+    positions = nx.kamada_kawai_layout(nx.Graph(graph))
     degree = dict(graph.degree())
     nx.draw_networkx_nodes(graph, positions, ax=axes, node_size=[250 + 120 * degree[n] for n in graph.nodes],
                            node_color=[TYPE_COLOURS.get(graph.nodes[n]["type"], "#999") for n in graph.nodes],

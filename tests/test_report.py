@@ -114,3 +114,20 @@ def test_report_bad_inputs_get_clear_messages(run, tmp_path):
     with pytest.raises(ReportError, match="facts.parquet: not a readable Parquet file"):
         write_report(broken)
     assert not (broken / "report.html").exists() and not list(broken.glob(".*partial"))
+
+
+def test_report_and_export_commands_exit_with_a_message(run, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such run folder" in result.output
+    result = runner.invoke(app, ["report", str(run), "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 2 and "no such review database" in result.output
+    result = runner.invoke(app, ["export", str(run), "--format", "kgx", "--curated-only", "--out", str(tmp_path / "k")])
+    assert result.exit_code == 2 and "run folder has no curator decisions" in result.output
+    assert not (tmp_path / "k").exists()
+    result = runner.invoke(app, ["report", str(run), "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 0 and (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
