@@ -315,7 +315,7 @@ def _unsupported_reason(suffix: str, head: bytes) -> str:
         root = _xml_root(head)
         if root is None:
             return "unsupported XML: no root element found"
-        return f"unsupported XML: root element <{root}>, expected <{PUBMED_XML_ROOT}> or BioC <{BIOC_XML_ROOT}>"
+        return f"unsupported XML: root element <{root}>, expected <{PUBMED_XML_ROOT}>"
     if not suffix:
         return "unsupported file type (no file extension)"
     return f"unsupported file type '{suffix}'"
