@@ -62,6 +62,7 @@ def key_of(db: Path, doc_id: str, predicate: str) -> str:
 def test_claim_view_shows_supporting_and_contradicting_evidence_side_by_side(client):
     html = client.get(f"/claims/{RILUZOLE}").text
     assert "2 documents agree" in html and "1 contradicts" in html
+    assert f"<code>not {RILUZOLE}</code>" in html
     supporting, contradicting = html.split('id="supporting"')[1].split('id="contradicting"')
     keys = {doc: key_of(client.db, doc, "decreases") for doc in ("a.txt", "b.txt", "c.txt")}
     assert keys["a.txt"] in supporting and keys["b.txt"] in supporting and keys["c.txt"] not in supporting

@@ -53,7 +53,8 @@ def claim_agreement(conn, claim_key: str) -> dict | None:
     return {"support": [f["original"] for f in view.agree], "against": [f["original"] for f in view.contradict],
             "agree_documents": view.agree_documents, "contradict_documents": view.contradict_documents,
             "negated": stance.negated,
-            "contradicting_claims": list(dict.fromkeys(Evidence.of(f).claim_key for f in view.contradict))}
+            "contradicting_claims": list(dict.fromkeys((("not " if e.negated else "") + e.claim_key, e.claim_key)
+                                                       for e in map(Evidence.of, view.contradict)))}
 
 
 def arrange_queue(conn, flt, params, facts: list[dict], total: int, page: int, page_size: int):
