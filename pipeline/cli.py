@@ -19,6 +19,7 @@ LAZY_COMMANDS = {
     "review": "pipeline.review.commands",
     "export": "pipeline.review.commands",
     "audit": "pipeline.review.commands",
+    "report": "pipeline.report",
 }
 
 
@@ -134,6 +135,11 @@ def extract(
             f"re-attached {len(result['reattached'])}, orphaned {decisions['orphaned']}, "
             f"in gone documents {decisions['in_gone_documents']}. Review them with: alsfacts review {db}"
         )
+        from pipeline.evidence import write_claims  # claims table with the curators' decisions (issue 9)
+
+        claims = write_claims(out, db=db)
+        typer.echo(f"claims: {claims['rows']} ({claims['supported']} supported, {claims['contradicted']} "
+                   f"contradicted; {claims['rejected_facts']} rejected facts left out)")
 
 
 def main() -> None:  # pragma: no cover - console entry point

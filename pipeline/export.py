@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from pipeline import store
-from pipeline.schema import FACT_COLUMNS, PREDICATES
+from pipeline.schema import ENTITY_COLUMNS, FACT_COLUMNS, PREDICATES
 
 CURATION_COLUMNS = ["status", "curator", "decided_at", "reason", "note", "edited_fields", "comment",
                     "orphaned", "document_gone", "content_key"]
@@ -118,3 +118,90 @@ def export_facts(db_path: str | Path, out_dir: str | Path, **filters) -> dict:
         os.replace(partial[ext], path)
     counts = {status: sum(1 for row in rows if row["status"] == status) for status in store.STATUSES}
     return {"rows": len(rows), "parquet": str(paths["parquet"]), "csv": str(paths["csv"]), "statuses": counts}
+
+
+# ---------------------------------------------------------------- sources for the KGX and BioC exports
+
+CURATED_STATUSES = ["accepted", "edited"]
+
+
+class ExportError(ValueError):
+    """A source that cannot be exported (named file, what is wrong)."""
+
+
+def export_source(source: str | Path, curated_only: bool = False):
+    """Documents, entities and facts to export, from a run folder or a review database.
+
+    From a database, facts carry their curated values; a rejected fact is never exported,
+    and with `curated_only` only accepted and edited ones are. A run folder has no
+    decisions, so `curated_only` needs a database. Returns (documents, entities, facts):
+    documents as dicts with doc_id, title, text, source; entities and facts as table rows.
+    """
+    source = Path(source)
+    if source.is_dir():
+        if curated_only:
+            raise ExportError(f"{source}: a run folder has no curator decisions; export curated facts "
+                              "from the review database (alsfacts export facts.db --curated-only ...)")
+        return _run_folder_source(source)
+    if source.is_file():
+        return _database_source(source, curated_only)
+    raise ExportError(f"{source}: no such run folder or review database")
+
+
+def _run_folder_source(out_dir: Path):
+    from pipeline.evidence import EvidenceError, read_run_facts
+
+    try:
+        facts = read_run_facts(out_dir)
+        documents = store.read_table(out_dir, "documents", ["doc_id", "title", "source", "status"])
+        entities = store.read_table(out_dir, "entities", ENTITY_COLUMNS)
+    except (EvidenceError, FileNotFoundError, OSError, ValueError) as error:
+        raise ExportError(str(error)) from None
+    except Exception as error:  # pyarrow errors on a damaged table file
+        raise ExportError(f"{out_dir}: a table cannot be read ({error})") from None
+    texts = store.read_texts(out_dir)
+    docs = [{"doc_id": d["doc_id"], "title": d["title"] or "", "source": d["source"] or "",
+             "text": texts.get(d["doc_id"], "")} for d in documents if d["status"] == "ok"]
+    return docs, entities, facts
+
+
+def _database_source(db_path: Path, curated_only: bool):
+    import sqlite3
+
+    try:
+        rows = curated_rows(db_path, statuses=CURATED_STATUSES if curated_only else None)
+        conn = store.connect(db_path)
+        try:
+            documents = [dict(r) for r in conn.execute(
+                "SELECT doc_id, title, source, text FROM documents WHERE status = 'ok' ORDER BY rowid")]
+            entities = [dict(r) for r in conn.execute(
+                f'SELECT {", ".join(chr(34) + c + chr(34) for c in ENTITY_COLUMNS)} FROM entities '
+                'ORDER BY doc_id, "start"')]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        raise ExportError(f"{db_path}: not an alsfacts review database ({error})") from None
+    facts = [{c: r[c] for c in FACT_COLUMNS} for r in rows if r["status"] != "rejected"]
+    for document in documents:
+        document["title"], document["text"] = document["title"] or "", document["text"] or ""
+    return documents, entities, facts
+
+
+EXPORT_FORMATS = ["table", "kgx", "bioc"]
+
+
+def export_formats(source: str | Path, out_dir: str | Path, fmt: str, curated_only: bool = False) -> str:
+    """Write the KGX or BioC export of a run folder or review database; returns a one-line summary."""
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(f"unknown format {fmt!r}; choose from {', '.join(EXPORT_FORMATS)}")
+    documents, entities, facts = export_source(source, curated_only)
+    if fmt == "kgx":
+        from pipeline.kgx_export import export_kgx
+
+        result = export_kgx(facts, out_dir)
+        return f"{result['nodes']} nodes, {result['edges']} edges → {result['nodes_tsv']}, {result['edges_tsv']}"
+    from pipeline.bioc_io import export_bioc
+
+    result = export_bioc(documents, entities, facts, out_dir)
+    return (f"{result['documents']} documents, {result['annotations']} annotations, {result['relations']} "
+            f"relations → {result['xml']}, {result['json']}")

@@ -31,6 +31,7 @@ from pipeline import __version__
 from pipeline.batch import DEFAULT_PIPELINE, ChunkResult, make_runner
 from pipeline.cache import (CACHE_DIR_NAME, CACHED_TABLES, RowCache, decode_values,
                             document_key, nlp_description, package_version, pipeline_fingerprint)
+from pipeline.evidence import claims_rows_kept, write_claims
 from pipeline.ingest import Document, iter_documents
 from pipeline.outputs import TEXTS_FILE, TableWriter, TextWriter, file_state, table_files, write_manifest
 from pipeline.schema import TABLES
@@ -180,6 +181,7 @@ def run_extract(
                 summary.seconds = {"load": 0.0, "extract": time.perf_counter() - started,
                                    "total": time.perf_counter() - started}
                 store.close()
+                summary.rows["claims"] = claims_rows_kept(out_dir)  # claims table (issue 9): kept, or written if missing
                 write_manifest(out_dir, manifest(summary, paths))
                 log.info("unchanged: 0 documents processed, %d cached", summary.documents_cached)
                 return summary
@@ -242,6 +244,7 @@ def run_extract(
     summary.runner = runner.description if runner is not None else "none (nothing to process)"
     summary.inputs_digest = digest.hexdigest()
     summary.rows = {name: writer.rows for name, writer in writers.items()}
+    summary.rows["claims"] = write_claims(out_dir)["rows"]  # claims table (issue 9), from the new facts
     summary.seconds = {"load": load_seconds, "extract": finished - started - load_seconds,
                        "total": finished - started}
     summary.cache = {

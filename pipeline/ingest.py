@@ -1,6 +1,6 @@
 """Read documents from files and folders.
 
-Formats: plain text, Markdown, HTML, JSONL, PubTator and PubMed XML.
+Formats: plain text, Markdown, HTML, JSONL, PubTator, PubMed XML and BioC (XML and JSON).
 `iter_documents` streams `Document`s (one file's documents at a time) and never
 raises for bad input: every problem becomes a Document with status "error" and a
 reason, and the batch goes on. `Document.text` is exactly the text that character
@@ -51,10 +51,12 @@ FORMAT_BY_EXTENSION = {
     ".ndjson": "jsonl",
     ".pubtator": "pubtator",
     ".xml": "pubmed_xml",
+    ".json": "bioc_json",
 }
 # Formats whose content is checked for PubTator ("PMID|t|title" as first line).
 PUBTATOR_SNIFFED_FORMATS = {"text", "markdown", "unsupported"}
 PUBMED_XML_ROOT = "PubmedArticleSet"
+BIOC_XML_ROOT = "collection"
 
 SNIFF_BYTES = 64 * 1024
 HASH_CHUNK_BYTES = 1024 * 1024
@@ -323,6 +325,8 @@ def _format_of(suffix: str, head: bytes) -> str:
     file_format = FORMAT_BY_EXTENSION.get(suffix, "unsupported")
     if file_format in PUBTATOR_SNIFFED_FORMATS and _looks_like_pubtator(head):
         return "pubtator"
+    if file_format == "pubmed_xml" and _xml_root(head) == BIOC_XML_ROOT:
+        return "bioc_xml"
     if file_format == "pubmed_xml" and _xml_root(head) != PUBMED_XML_ROOT:
         return "unsupported"
     return file_format
@@ -695,7 +699,44 @@ def _pubmed_document(article: ET.Element, entry: FileEntry, source: str,
         return _error_document(doc_id, source, str(exc), raw=ET.tostring(article))
 
 
+# ---------------------------------------------------------------------------
+# BioC collections (XML or JSON): one document per <document>, passages at their offsets
+
+def _read_bioc(entry: FileEntry, source: str, handle: BinaryIO, fmt: str) -> Iterator[Document]:
+    from pipeline.bioc_io import BioCProblem, document_fields, load_collection
+
+    if fmt == "xml":
+        head = handle.read(SNIFF_BYTES)
+        if b"<!ENTITY" in XML_COMMENT.sub(b"", head):
+            raise InputProblem("XML declares entities (<!ENTITY>): refused, entity expansion is unsafe")
+        handle.seek(0)
+    try:
+        collection = load_collection(handle, fmt)
+    except BioCProblem as exc:
+        raise InputProblem(str(exc)) from None
+    if not collection.documents:
+        raise InputProblem(f"no documents: the BioC {fmt.upper()} collection is empty")
+    for number, bioc_document in enumerate(collection.documents, start=1):
+        doc_id = str(bioc_document.id or "").strip() or f"{entry.name}:document-{number}"
+        try:
+            title, text = document_fields(bioc_document)
+            _require_text(text)
+            yield _ok_document(doc_id, source, text, title)
+        except (BioCProblem, InputProblem) as exc:
+            yield _error_document(doc_id, source, f"BioC document {number}: {exc}")
+
+
+def _read_bioc_xml(entry: FileEntry, source: str, handle: BinaryIO) -> Iterator[Document]:
+    return _read_bioc(entry, source, handle, "xml")
+
+
+def _read_bioc_json(entry: FileEntry, source: str, handle: BinaryIO) -> Iterator[Document]:
+    return _read_bioc(entry, source, handle, "json")
+
+
 READERS = {
+    "bioc_xml": _read_bioc_xml,
+    "bioc_json": _read_bioc_json,
     "text": _read_text,
     "markdown": _read_markdown,
     "html": _read_html,

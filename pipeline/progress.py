@@ -134,7 +134,7 @@ class ProgressReporter:
             f"({docs_per_s:,.1f} docs/s, {words_per_s:,.0f} words/s; {summary.runner})",
             "rows: " + ", ".join(f"{name} {count}" for name, count in summary.rows.items()),
             (f"kept {summary.out_dir}/ as it was (updated manifest.json)" if getattr(summary, "unchanged", False) else
-             f"wrote {summary.out_dir}/ (entities, facts, sentences, documents as .parquet and .csv; manifest.json)"),
+             f"wrote {summary.out_dir}/ (entities, facts, sentences, documents, claims as .parquet and .csv; manifest.json)"),
         ]
         for doc_id, source, error in summary.failures[:FAILURES_SHOWN]:
             lines.append(f"  failed: {source} ({doc_id}): {error}")

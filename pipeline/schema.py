@@ -79,3 +79,32 @@ def arrow_schema(table: str):
         return pa.string()
 
     return pa.schema([(column, arrow_type(column)) for column in TABLES[table]])
+
+
+# The claims table (pipeline/evidence.py): one row per claim key across documents.
+CLAIM_COLUMNS = [
+    "claim_key", "subject_key", "subject_id", "subject_name", "subject_type",
+    "predicate", "polarity", "object_key", "object_id", "object_name", "object_type",
+    "agreement", "n_documents", "n_sentences", "n_facts",
+    "n_supporting_documents", "n_contradicting_documents", "n_negated",
+    "n_direct_causal", "n_conditional_causal", "n_correlational", "n_no_strength",
+    "n_asserted", "n_hedged", "n_hypothetical",
+    "species", "study_types", "fact_ids", "doc_ids", "contradicting_claims", "contradicting_fact_ids",
+]
+CLAIM_INT_COLUMNS = {c for c in CLAIM_COLUMNS if c.startswith("n_")}
+# lists of strings in Parquet, JSON arrays in CSV
+CLAIM_LIST_COLUMNS = {"species", "study_types", "fact_ids", "doc_ids", "contradicting_claims",
+                      "contradicting_fact_ids"}
+
+
+def claims_arrow_schema():
+    import pyarrow as pa
+
+    def arrow_type(column: str):
+        if column in CLAIM_INT_COLUMNS:
+            return pa.int64()
+        if column in CLAIM_LIST_COLUMNS:
+            return pa.list_(pa.string())
+        return pa.string()
+
+    return pa.schema([(column, arrow_type(column)) for column in CLAIM_COLUMNS])

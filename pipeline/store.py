@@ -615,6 +615,17 @@ SORTS = {
 # What the queue can show besides the statuses: decisions whose fact the latest run lacks, or whose document.
 QUEUE_STATUSES = STATUSES + ["all", "orphaned", "gone"]
 MAX_QUERY = 200                  # a search text or an entity filter
+# Agreement across documents (pipeline/review/agreement.py) is worked out in Python over every fact;
+# `set_fact_agreement` puts it in a per-connection table that the agreement filter and sorts read.
+AGREEMENTS = ["supported", "contradicted"]
+AGREEMENT_SORTS = {
+    "contradicted_first": "contradicted first",
+    "most_agreeing": "most agreeing documents first",
+}
+_AGREEMENT_ORDER = {
+    "contradicted_first": "(SELECT a.n_contradict FROM temp.fact_agreement a WHERE a.content_key = f.content_key) DESC",
+    "most_agreeing": "(SELECT a.n_agree FROM temp.fact_agreement a WHERE a.content_key = f.content_key) DESC",
+}
 SEARCH_COLUMNS = ("f.sentence", "f.subject_text", "f.object_text", _effective_sql("subject_name"),
                   _effective_sql("object_name"), _effective_sql("subject_id"), _effective_sql("object_id"))
 
@@ -630,6 +641,12 @@ class FactFilter:
     certainty: str = ""
     search: str = ""               # words that must all occur in the sentence or the arguments' text, name or id
     sort: str = "confidence_desc"
+    agreement: str = ""            # supported or contradicted across documents (needs set_fact_agreement)
+    agreement_sort: str = ""       # one of AGREEMENT_SORTS, before `sort` (needs set_fact_agreement)
+
+    @property
+    def needs_agreement(self) -> bool:
+        return bool(self.agreement or self.agreement_sort)
 
     def status_clause(self, status: str) -> tuple[list[str], list]:
         if status == "orphaned":
@@ -662,10 +679,25 @@ class FactFilter:
         for word in self.search.lower().split():
             clauses.append("(" + " OR ".join(f"instr(lower({column}), ?) > 0" for column in SEARCH_COLUMNS) + ")")
             params += [word] * len(SEARCH_COLUMNS)
+        if self.agreement:
+            clauses.append("f.content_key IN (SELECT content_key FROM temp.fact_agreement WHERE agreement = ?)")
+            params.append(self.agreement)
         return " AND ".join(clauses), params
 
     def order(self) -> str:
-        return SORTS.get(self.sort, SORTS["confidence_desc"])
+        order = SORTS.get(self.sort, SORTS["confidence_desc"])
+        if self.agreement_sort in _AGREEMENT_ORDER:
+            order = _AGREEMENT_ORDER[self.agreement_sort] + ", " + order
+        return order
+
+
+def set_fact_agreement(conn, rows) -> None:
+    """Fill this connection's agreement table: rows of (content_key, agreement, n_agree, n_contradict),
+    the numbers counting documents."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS fact_agreement (content_key TEXT PRIMARY KEY, "
+                 "agreement TEXT NOT NULL, n_agree INTEGER NOT NULL, n_contradict INTEGER NOT NULL)")
+    conn.execute("DELETE FROM temp.fact_agreement")
+    conn.executemany("INSERT OR REPLACE INTO temp.fact_agreement VALUES (?, ?, ?, ?)", rows)
 
 
 def fact_state(row: sqlite3.Row | dict) -> dict:

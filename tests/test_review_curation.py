@@ -220,6 +220,8 @@ def test_a_few_hundred_hostile_requests_get_no_server_error(setup):
         requests += [
             ("GET", f"/queue?page={value}", None), ("GET", f"/queue?status={value}&q={value}", None),
             ("GET", f"/queue?entity={value}&doc={value}&sort={value}&certainty={value}", None),
+            ("GET", f"/queue?agreement={value}&agreement_sort={value}&page={value}", None),
+            ("GET", f"/facts/{key}?status=all&agreement={value}&agreement_sort={value}", None),
             ("GET", f"/facts/{value}?status={value}", None), ("GET", f"/api/facts/{value}", None),
             ("GET", f"/documents/{value}", None), ("GET", f"/claims/{value}", None),
             ("GET", f"/audit?curator={value}&key={value}", None), ("GET", f"/api/concepts?q={value}", None),

@@ -42,6 +42,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from pipeline import store
+from pipeline.review import agreement
 from pipeline.review.concepts import Concepts
 from pipeline.schema import ENTITY_TYPES, FACT_COLUMNS, PREDICATES
 
@@ -68,10 +69,12 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-QUEUE_PARAMS = ("status", "predicate", "entity", "doc", "certainty", "q", "sort")
+QUEUE_PARAMS = ("status", "predicate", "entity", "doc", "certainty", "q", "sort",
+                "agreement", "agreement_sort")  # the last two: pipeline/review/agreement.py
 # Allowed values of the queue parameters that have a fixed set; the others are bounded text.
 QUEUE_CHOICES = {"status": store.QUEUE_STATUSES, "predicate": [""] + PREDICATES,
-                 "certainty": [""] + store.CERTAINTIES, "sort": [""] + list(store.SORTS)}
+                 "certainty": [""] + store.CERTAINTIES, "sort": [""] + list(store.SORTS),
+                 "agreement": [""] + store.AGREEMENTS, "agreement_sort": [""] + list(store.AGREEMENT_SORTS)}
 QUEUE_LIMITS = {"entity": store.MAX_QUERY, "q": store.MAX_QUERY, "doc": MAX_KEY}
 
 
@@ -106,6 +109,7 @@ def make_env() -> Environment:
     env.filters["q"] = lambda value: quote(str(value or ""), safe="")
     env.filters["conf"] = lambda value: "" if value is None else f"{float(value):.2f}"
     env.globals.update(PREDICATES=PREDICATES, STATUSES=store.STATUSES, CERTAINTIES=store.CERTAINTIES,
+                       AGREEMENTS=store.AGREEMENTS, AGREEMENT_SORTS=store.AGREEMENT_SORTS,
                        ENTITY_TYPES=ENTITY_TYPES, MAX_TEXT=store.MAX_TEXT,
                        REJECT_REASONS=store.REJECT_REASONS, FIELD_CHOICES=store.FIELD_CHOICES,
                        FACT_COLUMNS=FACT_COLUMNS, CONTEXT_FIELDS=store.CONTEXT_FIELDS, sentence_segments=sentence_segments)
@@ -138,7 +142,8 @@ def queue_filter(params) -> tuple[store.FactFilter, str]:
     flt = store.FactFilter(
         status=values["status"] or "pending", predicate=values["predicate"], entity=values["entity"],
         doc_id=values["doc"], certainty=values["certainty"], search=values["q"],
-        sort=values["sort"] or "confidence_desc",
+        sort=values["sort"] or "confidence_desc", agreement=values["agreement"],
+        agreement_sort=values["agreement_sort"],
     )
     values["status"] = flt.status
     return flt, urlencode({k: v for k, v in values.items() if v})
@@ -356,8 +361,10 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
             return redirect
         flt, qs = queue_filter(request.query_params)
         page = page_number(request.query_params.get("page"))
+        agreement.prepare_filter(conn, flt)
         total = store.count_facts(conn, flt)
         facts = store.list_facts(conn, flt, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        agreement.queue_agreement(conn, facts)
         message = None
         done, skipped = request.query_params.get("done", ""), request.query_params.get("skipped", "")
         if done.isdigit() and skipped.isdigit() and len(done + skipped) < 12:
@@ -399,6 +406,7 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
         if fact is None:
             raise HTTPException(status_code=404, detail="No fact with this key in the store.")
         flt, qs = queue_filter(request.query_params if request.method == "GET" else extra.pop("queue_params", {}))
+        agreement.prepare_filter(conn, flt)
         keys = store.queue_keys(conn, flt)
         prev_key, next_key = neighbours(keys, key)
         position = keys.index(key) + 1 if key in keys else None
@@ -414,7 +422,8 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
                       line=fact_line(fact), sentence=sentence_segments(fact),
                       paragraph=paragraph_segments, same_claim=len(same_claim),
                       history=store.audit_entries(conn, key=key), editable=store.EDITABLE_FIELDS,
-                      max_text=store.MAX_TEXT, max_field=store.MAX_FIELD, **extra)
+                      max_text=store.MAX_TEXT, max_field=store.MAX_FIELD,
+                      agreement=agreement.fact_agreement(conn, fact), **extra)
 
     @app.get("/facts/{key}")
     def fact_view(request: Request, key: str, conn=Depends(db)):
@@ -447,6 +456,7 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
             raise HTTPException(status_code=403, detail="Only the listed curators may decide: open your personal link.")
         queue_params = dict(parse_qsl(str(form.get("queue") or "")[:2000]))
         flt, qs = queue_filter(queue_params)
+        agreement.prepare_filter(conn, flt)
         _, next_key = neighbours(store.queue_keys(conn, flt), key)
         raw_version = form.get("version")
         raw_version = raw_version.strip() if isinstance(raw_version, str) else ""
@@ -508,7 +518,8 @@ def create_app(db_path: str | Path, allowed_hosts: list[str] | None = None,
         counts = {status: sum(1 for f in facts if f["status"] == status) for status in store.STATUSES}
         return render(request, "claim.html", claim_key=claim_key, facts=facts, counts=counts,
                       names=claim_names(conn, claim_key), fact_line=fact_line,
-                      n_documents=len({f["doc_id"] for f in facts}))
+                      n_documents=len({f["doc_id"] for f in facts}),
+                      agreement=agreement.claim_agreement(conn, claim_key))
 
     @app.get("/audit")
     def audit(request: Request, curator: str = "", key: str = "", conn=Depends(db)):

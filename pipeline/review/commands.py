@@ -69,16 +69,47 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export(
-        db: Path = typer.Argument(..., exists=True, dir_okay=False, help="SQLite store."),
-        out: Path = typer.Option(..., "--out", help="Folder for curated_facts.parquet and .csv."),
+        db: Path = typer.Argument(..., exists=True, help="SQLite store (or, for --format kgx/bioc, a run folder)."),
+        out: Path = typer.Option(..., "--out", help="Folder for curated_facts.parquet and .csv (or the KGX/BioC files)."),
         status: Optional[List[str]] = typer.Option(None, "--status", help="Keep these statuses (pending, accepted, rejected, edited); repeat or comma-separate."),
         predicate: Optional[List[str]] = typer.Option(None, "--predicate", help="Keep these (curated) predicates."),
         min_confidence: Optional[float] = typer.Option(None, "--min-confidence", help="Keep facts at least this confident."),
         include_orphaned: bool = typer.Option(False, "--include-orphaned", help="Also export decided facts the latest extraction no longer produces."),
         scope: str = typer.Option("all", "--scope", help="curated (accepted and edited), decided (also rejected) or all (also pending)."),
+        format: str = typer.Option("table", "--format", help="table (curated_facts), kgx (nodes.tsv, edges.tsv) or bioc (documents.bioc.xml and .json)."),
+        curated_only: bool = typer.Option(False, "--curated-only", help="Only accepted and edited facts (the same as --scope curated; kgx/bioc need a review database)."),
     ) -> None:
-        """Write the curated facts table (Parquet and CSV), with each fact's state and curator."""
+        """Write the curated facts table (Parquet and CSV) with each fact's state and curator, or the facts as KGX or BioC."""
         from pipeline.export import export_facts
+
+        if curated_only and scope not in ("all", "curated"):
+            typer.echo(f"--curated-only contradicts --scope {scope}", err=True)
+            raise typer.Exit(2)
+        if curated_only:
+            scope = "curated"
+        if format != "table":  # KGX and BioC exports (issue 9); rejected facts are never exported there
+            from pipeline.export import SCOPES, export_formats
+
+            if scope not in SCOPES:
+                typer.echo(f"unknown scope {scope}; choose from {', '.join(SCOPES)}", err=True)
+                raise typer.Exit(2)
+            table_only = [name for name, value in (("--status", status), ("--predicate", predicate),
+                                                   ("--min-confidence", min_confidence),
+                                                   ("--include-orphaned", include_orphaned)) if value]
+            if scope == "decided":
+                table_only.append("--scope decided")
+            try:
+                if table_only:
+                    raise ValueError(f"{', '.join(table_only)}: only for --format table "
+                                     "(kgx and bioc take --curated-only or --scope curated|all)")
+                typer.echo(export_formats(db, out, format, curated_only=scope == "curated"))
+            except ValueError as error:
+                typer.echo(str(error), err=True)
+                raise typer.Exit(2) from None
+            return
+        if db.is_dir():
+            typer.echo(f"{db}: the curated table is exported from a review database, not a run folder", err=True)
+            raise typer.Exit(2)
 
         try:
             result = export_facts(db, out, statuses=split_values(status) or None,
