@@ -86,7 +86,9 @@ def test_queue_filters_and_sorts_by_agreement(client):
     everything = rows("status=all")
     contradicted = rows("status=all&agreement=contradicted")
     supported = rows("status=all&agreement=supported")
-    assert len(contradicted) == 5 and len(supported) == 1 and set(contradicted + supported) == set(everything)
+    # riluzole's three facts and IL-2's two contradict; the rest of d.txt's facts are said once
+    assert len(contradicted) == 5 and len(supported) == len(everything) - 5 >= 1
+    assert set(contradicted + supported) == set(everything)
     assert key_of(client.db, "d.txt", "higher_in") in supported
     first = rows("status=all&agreement_sort=contradicted_first")
     assert set(first[:5]) == set(contradicted)
@@ -97,9 +99,9 @@ def test_queue_filters_and_sorts_by_agreement(client):
     assert client.get("/queue?status=all&agreement=disputed").status_code == 400
     assert client.get("/queue?status=all&agreement_sort=" + "x" * 300).status_code == 400
     fact = client.get(f"/facts/{first[0]}?status=all&agreement_sort=contradicted_first").text
-    assert '<span id="position">1 of 6</span>' in fact
-    fact = client.get(f"/facts/{key_of(client.db, 'd.txt', 'higher_in')}?status=all&agreement=supported").text
-    assert '<span id="position">1 of 1</span>' in fact
+    assert f'<span id="position">1 of {len(everything)}</span>' in fact
+    fact = client.get(f"/facts/{supported[0]}?status=all&agreement=supported").text
+    assert f'<span id="position">1 of {len(supported)}</span>' in fact
 
 
 def test_a_rejected_fact_stops_contradicting(client):
@@ -119,7 +121,7 @@ def test_queue_agreement_table_matches_each_facts_agreement(client):
         agreement.prepare_filter(conn, store.FactFilter(status="all", agreement="supported"))
         table = {row[0]: tuple(row[1:]) for row in conn.execute("SELECT * FROM temp.fact_agreement")}
         facts = store.list_facts(conn, store.FactFilter(status="all"))
-        assert set(table) == {f["content_key"] for f in facts} and len(facts) == 6
+        assert set(table) == {f["content_key"] for f in facts} and len(facts) >= 6
         for fact in facts:
             view = agreement.fact_agreement(conn, fact)
             assert table[fact["content_key"]] == (view["agreement"], len(view["agree_documents"]),

@@ -209,7 +209,9 @@ class AlsEntities:
 
     def use_mined_terms(self, rows: list) -> None:
         """Match these mined terms (rows of pipeline/kb/mined_terms.tsv; [] = none) from now on."""
-        layer = MinedLayer(rows)
+        from pipeline.kb import load_kb
+
+        layer = MinedLayer(rows, preferred_names=load_kb())
         self.mined_matcher = DictionaryMatcher(kb=layer) if len(layer) else None
 
     def link(self, texts: list) -> list:

@@ -258,8 +258,10 @@ class MinedLayer:
     """The mined terms in the shape DictionaryMatcher reads from the KB: a term dictionary
     (key -> ((concept index, case key or "")...)), its prefixes and the concepts."""
 
-    def __init__(self, rows: list):
+    def __init__(self, rows: list, preferred_names=None):
+        """`preferred_names`: a KB whose name for a concept id wins over the mined written form."""
         self.concept_ids, self.concept_types, self.concept_names = [], [], []
+        index_of = preferred_names.index_of if preferred_names is not None else {}
         self.terms: dict = {}
         self.prefixes: set = set()
         for r in rows:
@@ -271,7 +273,8 @@ class MinedLayer:
                 continue
             self.concept_ids.append(r.get("concept_id") or "")
             self.concept_types.append(r["type"])
-            self.concept_names.append(r["term"])
+            known = index_of.get(r.get("concept_id") or "")
+            self.concept_names.append(preferred_names.concept_names[known] if known is not None else r["term"])
             ci = len(self.concept_ids) - 1
             self.terms[key] = ((ci, case_key if needs_case(r["term"], case_key) else ""),)
             self.prefixes |= term_prefixes(r["term"])
