@@ -17,25 +17,15 @@ from pipeline.extract import run_extract
 from pipeline.nlp import shared_nlp
 from pipeline.review import create_app
 
-CORPUS = {
-    "a.txt": "Riluzole slowed disease progression in patients with ALS.\n",
-    "b.txt": "In a phase 3 trial of 959 patients, riluzole slowed disease progression.\n",
-    "c.txt": "In mice, riluzole did not slow disease progression.\n",
-    "d.txt": "Interleukin-2 increased Treg levels in patients with ALS.\n",
-    "e.txt": "In our cohort, interleukin-2 decreased Treg levels.\n",
-}
-RILUZOLE = "MESH:D019782|decreases|MESH:D018450"
+from test_claims_table import RILUZOLE, write_corpus  # noqa: E402  (the same small corpus)
+
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("agreement")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name, text in CORPUS.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    run_extract([corpus], root / "out", nlp=shared_nlp(), cache=False)
+    run_extract([write_corpus(root / "corpus")], root / "out", nlp=shared_nlp(), cache=False)
     return root / "out"
 
 
