@@ -33,7 +33,7 @@ def create_scispacy_tokenizer():
 def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
     from pipeline.components import (  # noqa: F401
-        abbreviations, claim_model, claims, context, entities, ner, sentences, strength,
+        abbreviations, claim_model, claims, context, entities, mention_filter, ner, sentences, strength,
     )
 
 
@@ -47,7 +47,7 @@ def make_base_nlp() -> Language:
 
 
 # Components with trained models; `--fast` runs the pipeline without them (dictionary and rules only).
-LEARNED_PIPES = ("ner", "claim_model")
+LEARNED_PIPES = ("ner", "mention_filter", "claim_model")
 
 
 def build_nlp(config_path: Path = CONFIG_PATH, without: tuple[str, ...] = ()) -> Language:

@@ -32,7 +32,10 @@ from pipeline.extract import run_extract  # noqa: E402
 from pipeline.kb.mining import (  # noqa: E402
     assign_folds, cross_validated_terms, document_text, load_gold_docs, read_jsonl, select_terms, tokens_contain,
 )
+from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  # noqa: E402
 from pipeline.nlp import build_nlp  # noqa: E402
+from pipeline.training import mentions  # noqa: E402
+from pipeline.training.gold import load_gold_documents  # noqa: E402
 from mine_gold_terms import MIN_PRECISION  # noqa: E402
 
 GOLD = ROOT / ".." / "shared" / "gold"
@@ -113,7 +116,13 @@ def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECIS
     folds = assign_folds([d["id"] for d in raw_docs], FOLDS)
     entities = nlp.get_pipe("entities")
     ent_frames, fact_frames, kept_sizes = [], [], []
+    # the mention filter of fold f is trained without fold f (nested, pipeline/training/mentions.py)
+    filters = None
+    if use_mined and "mention_filter" in nlp.pipe_names:
+        filters = mentions.fold_filters(nlp, load_gold_documents(train_dir), gold_docs, folds)
     for f in range(FOLDS):
+        if filters is not None:
+            mentions.use_filter(nlp, filters[f])
         if use_mined:
             rows = cross_validated_terms([d for d in gold_docs if folds[d.doc_id] != f])
             kept = select_terms(rows, min_precision=min_precision)
@@ -130,6 +139,8 @@ def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECIS
     report = evaluate(load_gold(train_dir), Predictions.from_frames(ents, facts, source="crossval"))
     out = summary(report, argument_coverage(train_dir, ents))
     out["mined_terms_per_fold"] = kept_sizes
+    if filters is not None:
+        nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
     return out
 
 

@@ -4,8 +4,8 @@
     python scripts/train_models.py --list     # the steps and what each writes
     python scripts/train_models.py --only claims
 
-Order matters: the mined gold terms and the NER change which mentions the pipeline finds,
-and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
+Order matters: the mined gold terms and the NER change which mentions the pipeline finds
+(and the mention filter is trained on what they propose), and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
 Each step is its own script (runnable alone); this one runs them and writes
 pipeline/models/manifest.json: per model its version, training data and evaluation figures,
 read from the model's own JSON file.
@@ -27,6 +27,7 @@ MODELS = ROOT / "pipeline" / "models"
 STEPS = [
     ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/mined_terms.tsv"),
     ("ner", ["scripts/train_ner.py", "all"], "pipeline/models/ner/manifest.json"),
+    ("mentions", ["scripts/train_mention_filter.py"], "pipeline/models/mentions/model.json"),
     ("strength", ["scripts/train_strength.py"], "pipeline/models/strength_linear.json"),
     ("claims", ["scripts/train_claims.py", "--cv"], "pipeline/models/claims/model.json"),
 ]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.kb import KB_DIR, needs_case, term_keys, term_prefixes
+from pipeline.training.gold import document_text, load_gold_documents  # noqa: F401  (document_text: re-exported)
 
 MINED_TERMS_FILE = KB_DIR / "mined_terms.tsv"
 MINED_COLUMNS = ["term", "type", "concept_id", "support_docs", "heldout_docs", "heldout_hits", "precision"]
@@ -59,12 +60,6 @@ def read_jsonl(path: Path) -> list:
     return rows
 
 
-def document_text(doc: dict) -> str:
-    """FACTS_SPEC §3: title + blank line + text when a title is present."""
-    title = (doc.get("title") or "").strip()
-    return f"{title}\n\n{doc.get('text') or ''}" if title else doc.get("text") or ""
-
-
 def gold_mentions(entities: list, facts: list) -> list:
     """(doc id, text, type, concept id) of every entity line and fact argument."""
     out = [(e["doc_id"], e.get("text") or "", e.get("type") or "", e.get("concept_id") or "") for e in entities]
@@ -76,16 +71,13 @@ def gold_mentions(entities: list, facts: list) -> list:
 
 
 def load_gold_docs(directory: Path) -> list:
-    directory = Path(directory)
-    docs = read_jsonl(directory / "docs.jsonl")
-    mentions = gold_mentions(read_jsonl(directory / "entities.jsonl"), read_jsonl(directory / "facts.jsonl"))
-    items = defaultdict(list)
-    for doc_id, text, typ, cid in mentions:
-        items[doc_id].append((typ, cid, " ".join(text.lower().split())))
+    """The documents of a gold set (read by pipeline.training.gold) with their lower-cased
+    gold items: every entity line and fact argument."""
     out = []
-    for d in docs:
-        text = document_text(d)
-        out.append(GoldDoc(d["id"], text, text.lower(), items.get(d["id"], [])))
+    for gold in load_gold_documents(directory):
+        items = [(typ, cid, " ".join(text.lower().split()))
+                 for _doc_id, text, typ, cid in gold_mentions(gold.entities, gold.facts)]
+        out.append(GoldDoc(gold.doc_id, gold.text, gold.text.lower(), items))
     return out
 
 
