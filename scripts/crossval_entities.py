@@ -168,12 +168,14 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-mined", action="store_true", help="without the mined term layer")
     parser.add_argument("--no-phrases", action="store_true", help="without phrase and population mentions")
+    parser.add_argument("--no-filter", action="store_true", help="without the mention filter (implied by "
+                        "--no-mined and --no-phrases: the filter is trained on what the full entity step proposes)")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     parser.add_argument("--min-precision", type=float, default=MIN_PRECISION,
                         help="cross-validated precision a mined term needs (as scripts/mine_gold_terms.py)")
     parser.add_argument("--keep", type=Path, help="keep each fold's predictions in this folder")
     args = parser.parse_args(argv)
-    nlp = build_nlp()
+    nlp = build_nlp(without=("mention_filter",) if (args.no_filter or args.no_mined or args.no_phrases) else ())
     nlp.get_pipe("entities").phrases = not args.no_phrases
     with tempfile.TemporaryDirectory() as tmp:
         if args.keep:
@@ -182,7 +184,7 @@ def main(argv=None) -> int:
             "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv", args.min_precision),
             "seed_dev": seed_dev(nlp, not args.no_mined, Path(tmp) / "sd"),
             "settings": {"mined": not args.no_mined, "phrases": not args.no_phrases, "folds": FOLDS,
-                         "min_precision": args.min_precision},
+                         "mention_filter": "mention_filter" in nlp.pipe_names, "min_precision": args.min_precision},
         }
     text = json.dumps(result, indent=1)
     print(text)
