@@ -37,50 +37,48 @@ def hasher() -> FeatureHasher:
     return FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
 
 
-def _extension(doc: Doc, name: str, span: Span, default):
-    return doc.user_data.get(("._.", name, span.start_char, span.end_char), default)
-
-
-def _item_key(span: Span) -> tuple:
-    return (span.label_, span.kb_id_ or span.text.lower())
-
-
 def mention_features(doc: Doc) -> list[list[str]]:
     """One list of feature strings per entity in `doc.ents` (in that order)."""
-    ents = list(doc.ents)
+    ents = doc.ents
     if not ents:
         return []
     text = doc_text(doc)
-    counts = Counter(_item_key(e) for e in ents)
+    user_data = doc.user_data
+    spans = [(e.start_char, e.end_char, e.label_, e.kb_id_) for e in ents]
+    keys = [(label, kb_id or text[s:e].lower()) for s, e, label, kb_id in spans]
+    counts = Counter(keys)
     first_sentence_end = next(doc.sents).end_char if doc.has_annotation("SENT_START") else 0
     out = []
-    for span in ents:
-        label = span.label_
-        words = WORD_RE.findall(span.text.lower())
+    for (start, end, label, kb_id), key in zip(spans, keys):
+        mention = text[start:end]
+        low = mention.lower()
+        words = WORD_RE.findall(low)
         head = words[-1] if words else ""
-        left = WORD_RE.findall(text[max(0, span.start_char - 40):span.start_char].lower())
-        right = WORD_RE.findall(text[span.end_char:span.end_char + 40].lower())
-        prefix = span.kb_id_.split(":")[0] if span.kb_id_ else "none"
-        score = float(_extension(doc, "score", span, 1.0) or 0.0)
-        features = [
+        left = WORD_RE.findall(text[max(0, start - 40):start].lower())
+        right = WORD_RE.findall(text[end:end + 40].lower())
+        left_word = left[-1] if left else "<s>"
+        right_word = right[0] if right else "</s>"
+        prefix = kb_id.split(":")[0] if kb_id else "none"
+        score = float(user_data.get(("._.", "score", start, end), 1.0) or 0.0)
+        abbreviation = bool(user_data.get(("._.", "abbreviation_of", start, end), ""))
+        out.append([
             f"type={label}",
-            f"text={span.text.lower()}|{label}",
+            f"text={low}|{label}",
             f"head={head}|{label}",
             f"first={words[0] if words else ''}|{label}",
-            f"id={span.kb_id_}",
+            f"id={kb_id}",
             f"prefix={prefix}|{label}",
             f"score={score:.1f}|{label}",
             f"words={min(len(words), 5)}|{label}",
-            f"repeats={min(counts[_item_key(span)], 4)}|{label}",
-            f"caps={span.text.isupper()}|{label}",
-            f"abbreviation={bool(_extension(doc, 'abbreviation_of', span, ''))}|{label}",
-            f"title={span.end_char <= first_sentence_end}|{label}",
-            f"left={left[-1] if left else '<s>'}|{label}",
-            f"right={right[0] if right else '</s>'}|{label}",
-            f"left+head={left[-1] if left else '<s>'}|{head}",
-            f"head+right={head}|{right[0] if right else '</s>'}",
-        ]
-        out.append(features)
+            f"repeats={min(counts[key], 4)}|{label}",
+            f"caps={mention.isupper()}|{label}",
+            f"abbreviation={abbreviation}|{label}",
+            f"title={end <= first_sentence_end}|{label}",
+            f"left={left_word}|{label}",
+            f"right={right_word}|{label}",
+            f"left+head={left_word}|{head}",
+            f"head+right={head}|{right_word}",
+        ])
     return out
 
 
@@ -101,20 +99,27 @@ class MentionFilter:
         return doc
 
     def pipe(self, docs, batch_size: int = 64):
+        batch = []
         for doc in docs:
-            yield self(doc)
+            batch.append(doc)
+            if len(batch) >= batch_size:
+                self.set_annotations(batch, self.predict(batch))
+                yield from batch
+                batch = []
+        if batch:
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
 
     def predict(self, docs: list[Doc]) -> list[np.ndarray]:
-        """P(kept) per entity of each doc; all ones when no model is loaded."""
-        out = []
-        for doc in docs:
-            feats = mention_features(doc)
-            if self.weights is None or not feats:
-                out.append(np.ones(len(feats)))
-                continue
-            z = hasher().transform(feats) @ self.weights + self.bias
-            out.append(1.0 / (1.0 + np.exp(-z)))
-        return out
+        """P(kept) per entity of each doc (one hashing pass for the batch); all ones when no
+        model is loaded."""
+        per_doc = [mention_features(doc) for doc in docs]
+        sizes = [len(f) for f in per_doc]
+        if self.weights is None or not sum(sizes):
+            return [np.ones(n) for n in sizes]
+        z = hasher().transform(f for feats in per_doc for f in feats) @ self.weights + self.bias
+        probs = 1.0 / (1.0 + np.exp(-z))
+        return np.split(probs, np.cumsum(sizes)[:-1])
 
     def set_annotations(self, docs: list[Doc], scores: list[np.ndarray]) -> None:
         for doc, p in zip(docs, scores):
