@@ -52,7 +52,7 @@ def entity_frame(docs_and_ids) -> pd.DataFrame:
 
 
 def cross_validate(nlp, gold_docs, mining_docs, folds, thresholds=THRESHOLDS) -> dict:
-    """Entity precision/recall/F1 over all folds at each threshold (0.0 = no filter)."""
+    """Entity precision/recall/F1 and argument coverage over all folds at each threshold (0.0 = no filter)."""
     filters = mentions.fold_filters(nlp, gold_docs, mining_docs, folds, C=C)
     entities = nlp.get_pipe("entities")
     scorer = MentionFilter(nlp, "mention_filter", model_path="/nonexistent")
@@ -70,9 +70,10 @@ def cross_validate(nlp, gold_docs, mining_docs, folds, thresholds=THRESHOLDS) ->
     gold = GoldSet.from_records([e for g in gold_docs for e in g.entities], [f for g in gold_docs for f in g.facts])
     out = {}
     for t in thresholds:
-        report = score_predictions(gold, pd.DataFrame(kept[t]), None)
+        report = score_predictions(gold, pd.DataFrame(kept[t]), None, texts={g.doc_id: g.text for g in gold_docs})
         overall = report["entities"]["overall"]
         out[f"{t:.2f}"] = {k: round(overall[k], 4) for k in ("precision", "recall", "f1")}
+        out[f"{t:.2f}"]["argument_coverage"] = round(report["argument_coverage"]["overall"]["share"], 4)
         print(f"threshold {t:.2f}: " + "  ".join(f"{k} {v:.4f}" for k, v in out[f"{t:.2f}"].items()), flush=True)
     return out
 

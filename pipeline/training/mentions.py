@@ -14,8 +14,10 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.components.mention_filter import hasher, mention_features
-from pipeline.evaluate import EntityItem, entity_items, normalize_text, predicted_entity_correct
-from pipeline.training.gold import GoldDocument
+from pipeline.evaluate import (
+    Argument, EntityItem, _argument, arguments_match, entity_items, normalize_text, predicted_entity_correct,
+)
+from pipeline.training.gold import GoldDocument, align_fact
 
 ENTITY_FIELDS = ["doc_id", "text", "type", "concept_id"]
 
@@ -31,11 +33,32 @@ def mention_item(span) -> EntityItem:
     return EntityItem(span.label_, span.kb_id_, span.kb_id_ or text, frozenset({text}))
 
 
+def fact_arguments(gold: GoldDocument) -> list[tuple[int, int, Argument]]:
+    """(sentence start, sentence end, argument) of every gold fact argument of the document."""
+    out = []
+    for fact in gold.facts:
+        aligned = align_fact(gold.text, fact)
+        if aligned is not None:
+            out += [(aligned.sentence_start, aligned.sentence_end,
+                     _argument(fact[side]["text"], fact[side].get("concept_id") or "")) for side in ("subject", "object")]
+    return out
+
+
 def labelled_mentions(doc, gold: GoldDocument) -> list[tuple[list[str], bool]]:
-    """(features, kept) for every entity of a processed `doc` of gold document `gold`."""
+    """(features, kept) for every entity of a processed `doc` of gold document `gold`: kept when
+    the entity item it makes is correct (FACTS_SPEC §4 entity rule), or when it matches (§4
+    argument rule) a gold fact argument of its sentence — the claim steps need it."""
     items = gold_items(gold)
-    return [(features, any(predicted_entity_correct(mention_item(span), g) for g in items))
-            for span, features in zip(doc.ents, mention_features(doc))]
+    arguments = fact_arguments(gold)
+    rows = []
+    for span, features in zip(doc.ents, mention_features(doc)):
+        kept = any(predicted_entity_correct(mention_item(span), g) for g in items)
+        if not kept:
+            mention = _argument(span.text, span.kb_id_)
+            kept = any(s <= span.start_char and span.end_char <= e and arguments_match(arg, mention)
+                       for s, e, arg in arguments)
+        rows.append((features, kept))
+    return rows
 
 
 def fit(rows: list[tuple[list[str], bool]], C: float = 0.5) -> tuple[np.ndarray, float]:
