@@ -29,16 +29,18 @@ def proposing_nlp():
 
 @needs_gold
 def test_proposed_mentions_are_labelled_by_the_spec_entity_rule(proposing_nlp):
-    gold = load_gold_documents(GOLD / "dev")[0]
-    doc = proposing_nlp(gold.text)
-    rows = labelled_mentions(doc, gold)
-    assert len(rows) == len(doc.ents) > 10
-    by_text = {span.text.lower(): label for span, (_, label) in zip(doc.ents, rows)}
+    golds = load_gold_documents(GOLD / "dev")[:4]
+    labels = {}
+    for gold, doc in zip(golds, proposing_nlp.pipe(g.text for g in golds)):
+        rows = labelled_mentions(doc, gold)
+        assert len(rows) == len(doc.ents) > 10
+        for span, (features, label) in zip(doc.ents, rows):
+            labels.setdefault(span.text.lower(), set()).add(label)
+            assert features[0] == f"type={span.label_}" and any(x.startswith("left=") for x in features)
     # ALS is annotated in every dev abstract, so its mentions are kept
-    assert by_text.get("als") is True or by_text.get("amyotrophic lateral sclerosis") is True
-    assert any(not label for _, label in rows)  # and the dictionary proposes something the gold does not list
-    features = mention_features(doc)
-    assert all(f[0].startswith("type=") and any(x.startswith("left=") for x in f) for f in features)
+    assert labels.get("als") == {True} or labels.get("amyotrophic lateral sclerosis") == {True}
+    # and the entity steps propose words the gold does not list
+    assert sum(1 for v in labels.values() if v == {False}) >= 3
 
 
 @needs_gold
