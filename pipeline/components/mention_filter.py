@@ -146,7 +146,7 @@ class MentionFilter:
     def from_disk(self, path, exclude=tuple()) -> "MentionFilter":
         path = Path(path)
         meta = json.loads((path / "model.json").read_text(encoding="utf-8"))
-        weights = np.load(path / "weights.npy", mmap_mode="r")
+        weights = np.load(path / "weights.npy")
         if weights.shape != (N_FEATURES,):
             raise ValueError(f"{path / 'weights.npy'}: expected {N_FEATURES} weights, found {weights.shape}")
         self.weights = weights
