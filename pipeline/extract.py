@@ -226,6 +226,8 @@ def run_extract(
                 finish(pending.popleft())
         while pending:
             finish(pending.popleft())
+        if runner is not None:
+            runner.close()  # the workers' memory is free before the tables are finished below
     except BaseException:
         for writer in writers.values():
             writer.abort()
@@ -252,7 +254,7 @@ def run_extract(
         "fingerprint": fingerprint, "force": force, "hits": summary.documents_cached,
         "stored": store.stored if store is not None else 0, "pruned": pruned,
     }
-    _close(runner, store)
+    _close(None, store)
     write_manifest(out_dir, manifest(summary, paths))
     return summary
 

@@ -691,6 +691,21 @@ class FactFilter:
         return order
 
 
+def state_signature(conn) -> tuple:
+    """A value that changes whenever facts, documents or decisions change (a run loaded, a decision,
+    a reattachment, a migration), for caches of what is worked out over all facts. Cheap: counts and
+    sums of row ids (a replaced row gets a new row id; every decision also appends an audit row)."""
+    row = conn.execute(
+        "SELECT (SELECT COUNT(*) || ':' || IFNULL(MAX(id), 0) FROM audit), "
+        "(SELECT COUNT(*) FROM runs), "
+        "(SELECT COUNT(*) || ':' || TOTAL(present) || ':' || TOTAL(rowid * present) || ':' || IFNULL(MAX(rowid), 0) "
+        " FROM facts), "
+        "(SELECT COUNT(*) || ':' || TOTAL(rowid) || ':' || TOTAL(present) FROM documents), "
+        "(SELECT COUNT(*) || ':' || TOTAL(rowid) || ':' || TOTAL(version) || ':' || IFNULL(MAX(rowid), 0) "
+        " FROM decisions)").fetchone()
+    return tuple(row)
+
+
 def set_fact_agreement(conn, rows) -> None:
     """Fill this connection's agreement table: rows of (content_key, agreement, n_agree, n_contradict),
     the numbers counting documents."""

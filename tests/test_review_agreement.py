@@ -129,3 +129,33 @@ def test_queue_agreement_table_matches_each_facts_agreement(client):
     assert before[rejected] == ("contradicted", 1, 2) and after[rejected] == ("contradicted", 0, 2)
     assert sum(a == "contradicted" for a, _, _ in before.values()) == 5
     assert sum(a == "contradicted" for a, _, _ in after.values()) == 3  # c.txt itself and the IL-2 pair
+
+
+def test_queue_badges_are_cached_until_a_decision_changes_the_store(client, monkeypatch):
+    """Agreement is worked out once per store state: repeated pages reuse it, a decision renews it."""
+    from pipeline.review import agreement
+
+    builds = []
+    build = agreement._build_index
+    monkeypatch.setattr(agreement, "_build_index", lambda conn: builds.append(1) or build(conn))
+    agreement.CACHE.clear()
+    supported = key_of(client.db, "a.txt", "decreases")
+
+    def badge() -> str:
+        page = client.get("/queue?status=all&sort=document").text
+        row = page[page.index(f'data-key="{supported}"'):]
+        return re.search(r'class="badge agreement (\w+)" title="([^"]+)"', row).groups()
+
+    assert badge() == ("contradicted", "2 documents agree, 1 contradicts")
+    assert badge() == ("contradicted", "2 documents agree, 1 contradicts")
+    assert len(builds) == 1
+    rejected = key_of(client.db, "c.txt", "decreases")
+    response = client.post(f"/facts/{rejected}/reject", data={"csrf_token": client.token, "version": "0",
+                                                              "reason": "negation_certainty", "queue": ""})
+    assert response.status_code in (200, 303)
+    assert badge() == ("supported", "2 documents agree, 0 contradict")
+    assert len(builds) == 2
+    response = client.post(f"/facts/{rejected}/reset", data={"csrf_token": client.token, "version": "1", "queue": ""})
+    assert response.status_code in (200, 303)
+    assert badge() == ("contradicted", "2 documents agree, 1 contradicts")
+    assert len(builds) == 3

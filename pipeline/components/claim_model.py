@@ -27,13 +27,13 @@ from bisect import bisect_right
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction import FeatureHasher
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from pipeline.components import claim_phrases as phrases
 from pipeline.components import sentence_spans
 from pipeline.components.claim_features import Candidate, candidates
+from pipeline.components.feature_hashing import FeatureHashing
 from pipeline.components.claims import Fact, _deduplicate, _read_table
 from pipeline.schema import POLARITY, PREDICATES, SYMMETRIC_PREDICATES
 
@@ -45,8 +45,9 @@ CAUSAL = {"increases", "decreases", "treats", "causes"}
 CORRELATIONAL = {"positively_correlated_with", "negatively_correlated_with", "higher_in", "lower_in", "associated_with"}
 
 
-def hasher() -> FeatureHasher:
-    return FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+def hasher() -> FeatureHashing:
+    """scikit-learn's FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)."""
+    return FeatureHashing(N_FEATURES)
 
 
 def strength_for(predicate: str, certainty: str) -> str:

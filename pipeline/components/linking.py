@@ -7,17 +7,15 @@ flags of `alsfacts_entities`) is computed once per vocabulary entry and cached. 
 candidate is extended piece by piece only while the KB's prefix set says some term can
 still continue it (see pipeline.kb).
 
-`TfidfLinker` links free mention strings with scispaCy's linker classes over the shipped KB:
-a `CandidateGenerator` (TF-IDF char 3-gram vectors, whose vocabulary and idf ship in
-linker.npz, searched in an nmslib HNSW graph) over a `KnowledgeBase` view of the KB, and
-EntityLinker's rule (the best candidate at or above a similarity threshold); results are
-cached per mention text.
+`TfidfLinker` links free mention strings as scispaCy's `CandidateGenerator` does, over the
+shipped KB: TF-IDF char 3-gram vectors (whose vocabulary and idf ship in linker.npz) searched
+in an nmslib HNSW graph, and EntityLinker's rule (the best candidate at or above a similarity
+threshold); results are cached per mention text.
 """
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy
@@ -321,65 +319,20 @@ class TrigramTfidf:
                            numpy.array(indptr, dtype=numpy.int32)), shape=(len(texts), len(self.column)))
 
 
-class _AliasConcepts(Mapping):
-    """alias (its row in the index) -> concept ids, read from the shipped arrays on demand."""
-
-    def __init__(self, kb, concept_indptr: list, concepts: list):
-        self.kb, self.indptr, self.concepts = kb, concept_indptr, concepts
-
-    def __getitem__(self, alias: int) -> set:
-        ids = self.kb.concept_ids
-        return {ids[ci] for ci in self.concepts[self.indptr[alias]:self.indptr[alias + 1]]}
-
-    def __iter__(self):
-        return iter(range(len(self.indptr) - 1))
-
-    def __len__(self) -> int:
-        return len(self.indptr) - 1
-
-
-class _ConceptEntities(Mapping):
-    """concept id -> scispaCy `Entity`, made on demand from the shipped KB."""
-
-    def __init__(self, kb):
-        self.kb = kb
-
-    def __getitem__(self, concept_id: str):
-        from scispacy.linking_utils import Entity
-
-        cid, typ, name = self.kb.concept(self.kb.index_of[concept_id])
-        return Entity(cid, name, [], [typ], None)
-
-    def __iter__(self):
-        return iter(self.kb.concept_ids)
-
-    def __len__(self) -> int:
-        return len(self.kb.concept_ids)
-
-
-def shipped_knowledge_base(kb, concept_indptr: list, concepts: list):
-    """scispaCy's `KnowledgeBase` over the shipped KB. Its two views (`alias_to_cuis`,
-    `cui_to_entity`) are lazy mappings, so nothing is copied at start-up."""
-    from scispacy.linking_utils import KnowledgeBase
-
-    class ShippedKnowledgeBase(KnowledgeBase):
-        def __init__(self):  # the base class reads a JSON file; ours is already loaded
-            self.alias_to_cuis = _AliasConcepts(kb, concept_indptr, concepts)
-            self.cui_to_entity = _ConceptEntities(kb)
-
-    return ShippedKnowledgeBase()
-
-
 class TfidfLinker:
-    """Links free mention strings with scispaCy's `CandidateGenerator` (TF-IDF char 3-grams,
-    nmslib HNSW index, over a scispaCy `KnowledgeBase` of the shipped KB) and the
-    `EntityLinker` rule: the best candidate whose similarity reaches `threshold`."""
+    """Links free mention strings: TF-IDF char 3-gram vectors of the mentions, their `k` nearest
+    aliases in the shipped nmslib HNSW index, each alias's concepts with similarity 1 - cosine
+    distance (the best alias per concept), and scispaCy's `EntityLinker` rule: the best candidate
+    whose similarity reaches `threshold`.
+
+    This is what scispaCy's `CandidateGenerator` does with the same index; its module is not
+    imported because it imports scikit-learn (for a TfidfVectorizer we do not use), which costs
+    about 120 MB of memory in every worker process (scipy.stats, pandas)."""
 
     def __init__(self, threshold: float = 0.82, k: int = 10, ef_search: int = 50):
         logging.getLogger("nmslib").setLevel(logging.WARNING)  # its index logs every factory at INFO
         import nmslib
         from scipy.sparse import csr_matrix
-        from scispacy.candidate_generation import CandidateGenerator
 
         self.threshold = threshold
         self.k = k
@@ -393,20 +346,35 @@ class TfidfLinker:
                             shape=(len(indptr) - 1, len(vocab)))
         index = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
         index.addDataPointBatch(tfidf_rows(counts, idf))
+        del counts
         index.loadIndex(str(ANN_INDEX_FILE), load_data=False)
         index.setQueryTimeParams({"efSearch": ef_search})
-        concept_indptr = data["concept_indptr"].tolist()
-        self.generator = CandidateGenerator(
-            ann_index=index, tfidf_vectorizer=TrigramTfidf(column, idf),
-            ann_concept_aliases_list=range(len(concept_indptr) - 1),
-            kb=shipped_knowledge_base(self.kb, concept_indptr, data["concepts"].tolist()),
-        )
+        self.index = index
+        self.vectorizer = TrigramTfidf(column, idf)
+        self.concept_indptr = data["concept_indptr"]  # alias (its row in the index) -> its concepts
+        self.concepts = data["concepts"]
         self.cache: dict = {}  # lower-cased mention -> [(concept id, similarity)], best first
 
+    def alias_concepts(self, alias: int) -> list:
+        """Concept indices of one alias of the index."""
+        return self.concepts[self.concept_indptr[alias]:self.concept_indptr[alias + 1]].tolist()
+
     def _candidates(self, texts: list) -> None:
-        for text, candidates in zip(texts, self.generator(texts, self.k)):
-            scored = ((c.concept_id, max(c.similarities)) for c in candidates)
-            self.cache[text] = sorted(((cid, sim) for cid, sim in scored if sim >= self.threshold),
+        vectors = self.vectorizer.transform(texts)
+        found = numpy.flatnonzero(vectors.getnnz(axis=1))  # nmslib fails on an all-zero vector
+        neighbours = dict(zip(found.tolist(), self.index.knnQueryBatch(vectors[found], k=self.k))) if len(found) else {}
+        ids = self.kb.concept_ids
+        for i, text in enumerate(texts):
+            best: dict = {}
+            if i in neighbours:
+                aliases, distances = neighbours[i]
+                for alias, distance in zip(aliases.tolist(), distances.tolist()):
+                    similarity = 1.0 - distance
+                    for ci in self.alias_concepts(alias):
+                        cid = ids[ci]
+                        if similarity > best.get(cid, -1.0):
+                            best[cid] = similarity
+            self.cache[text] = sorted(((cid, sim) for cid, sim in best.items() if sim >= self.threshold),
                                       key=lambda x: (-x[1], x[0]))
 
     def link(self, mentions: list, allowed_types=None) -> list:

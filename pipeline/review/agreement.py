@@ -5,11 +5,16 @@ their curated values; a rejected fact is not evidence. The app calls four things
 `fact_agreement` for the fact page, `claim_agreement` for the claim view,
 `queue_agreement` for the queue's badges and `prepare_filter` before a queue query
 that filters or sorts by agreement (store.FactFilter's `agreement` and `agreement_sort`).
+
+What is worked out over all facts (the evidence index, each fact's agreement, the queue's
+agreement table) is kept per database file while `store.state_signature` stays the same: a
+decision or a newly loaded run changes the signature, and the next request works it out anew.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 
 from pipeline import store
 from pipeline.evidence import Evidence, EvidenceIndex
@@ -24,9 +29,50 @@ def _evidence_fact(fact: dict) -> dict:
             "doc_title": fact.get("doc_title"), "original": fact}
 
 
-def store_index(conn) -> EvidenceIndex:
+class StateCache:
+    """Values worked out over a whole store, per database file, for as long as its state signature
+    holds (a few databases at most; thread-safe: the app answers requests from a thread pool)."""
+
+    def __init__(self, databases: int = 4):
+        self.databases = databases
+        self.lock = threading.Lock()
+        self.entries: OrderedDict = OrderedDict()  # database file -> (signature, {name: value})
+
+    def values(self, conn) -> dict:
+        """The cached values of this connection's database in its present state (a dict to fill)."""
+        database = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+        signature = store.state_signature(conn)
+        with self.lock:
+            entry = self.entries.get(database)
+            if entry is None or entry[0] != signature:
+                entry = self.entries[database] = (signature, {})
+            self.entries.move_to_end(database)
+            while len(self.entries) > self.databases:
+                self.entries.popitem(last=False)
+            return entry[1]
+
+    def get(self, conn, name: str, compute):
+        values = self.values(conn)
+        if name not in values:  # two threads may both compute it: same state, same value
+            values[name] = compute(conn)
+        return values[name]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+CACHE = StateCache()
+
+
+def _build_index(conn) -> EvidenceIndex:
     facts = store.list_facts(conn, store.FactFilter(status="all", sort="document"))
     return EvidenceIndex([_evidence_fact(f) for f in facts if f["status"] != "rejected"])
+
+
+def store_index(conn) -> EvidenceIndex:
+    """The evidence index of the store's present facts (cached while the store is unchanged)."""
+    return CACHE.get(conn, "index", _build_index)
 
 
 def _agreement(index: EvidenceIndex, fact: dict) -> dict:
@@ -58,10 +104,17 @@ def claim_agreement(conn, claim_key: str) -> dict | None:
 
 
 def queue_agreement(conn, facts: list[dict]) -> None:
-    """The agreement of each of the queue page's facts, as its `agreement_view`."""
-    index = store_index(conn)
+    """The agreement of each of the queue page's facts, as its `agreement_view` (cached per fact)."""
+    values = CACHE.values(conn)
+    if "index" not in values:
+        values["index"] = _build_index(conn)
+    index = values["index"]
+    views = values.setdefault("views", {})
     for fact in facts:
-        fact["agreement_view"] = _agreement(index, fact)
+        key = fact["content_key"]
+        if key not in views:
+            views[key] = _agreement(index, fact)
+        fact["agreement_view"] = views[key]
 
 
 def prepare_filter(conn, flt: store.FactFilter) -> None:
@@ -73,6 +126,11 @@ def prepare_filter(conn, flt: store.FactFilter) -> None:
     """
     if not flt.needs_agreement:
         return
+    store.set_fact_agreement(conn, CACHE.get(conn, "agreement_rows", _agreement_rows))
+
+
+def _agreement_rows(conn) -> list[tuple]:
+    """(content key, agreement, n agree, n contradict) of every fact the queue can show."""
     index = store_index(conn)
     groups: dict[tuple, dict] = {}
     for item in index.evidence:
@@ -94,4 +152,4 @@ def prepare_filter(conn, flt: store.FactFilter) -> None:
                 conflicting[signature] = len({other.fact["doc_id"] for other in index.conflicting(item)})
             n_contradict = conflicting[signature]
             rows.append((fact["content_key"], "contradicted" if n_contradict else "supported", len(agree), n_contradict))
-    store.set_fact_agreement(conn, rows)
+    return rows
