@@ -22,10 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction import FeatureHasher
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components.feature_hashing import FeatureHashing
 from pipeline.components.linking import doc_text
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "mentions"
@@ -33,8 +33,9 @@ N_FEATURES = 2 ** 18
 WORD_RE = re.compile(r"\w+")
 
 
-def hasher() -> FeatureHasher:
-    return FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+def hasher() -> FeatureHashing:
+    """scikit-learn's FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)."""
+    return FeatureHashing(N_FEATURES)
 
 
 def mention_features(doc: Doc) -> list[list[str]]:
