@@ -40,7 +40,6 @@ from pipeline.training import claim_corpora  # noqa: E402
 SYSTEMS = {"rules": None, "model": (THRESHOLD, 1.0), "model+rules": (THRESHOLD, RULE_FLOOR)}
 # --variants: other fits of the merged system in the same run: (C per head, with the public-corpus rows)
 VARIANTS = {
-    "variant:no-corpus": ({}, False),
     "variant:fact-heads-C2": ({"polarity": 2.0, "predicate": 2.0, "direction": 2.0}, True),
     "variant:fact-heads-C0.2": ({"polarity": 0.2, "predicate": 0.2, "direction": 0.2}, True),
     "variant:relation-C1": ({"relation": 1.0}, True),

@@ -22,10 +22,6 @@ TRIGGERS_KEY = "alsfacts.triggers"
 
 CLAUSE_WORDS = phrases.CLAUSE_BREAKS | phrases.RELATIVE_PRONOUNS | {"whether", "if", "than", "compared", "versus", "vs."}
 MEMBER_WORDS = {"such", "including", "like", "e.g.", "namely"}
-CONTROL_WORDS = {"controls", "control", "healthy", "hc", "hcs", "non-als", "unaffected"}
-COMPARISON_PREPOSITIONS = {"in", "among", "than", "compared", "versus", "vs.", "relative"}
-TRIGGER_SIGN = {"increases": "+", "causes": "+", "positively_correlated_with": "+", "higher_in": "+",
-                "decreases": "-", "treats": "-", "negatively_correlated_with": "-", "lower_in": "-"}
 COORDINATION_WORDS = {",", "and", "or", "/", "as", "well", "and/or", "the", "both", "either"}
 
 
@@ -101,58 +97,6 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
                 feats.append("norule")
                 out.append(Candidate(first, second, sent, feats))
     return out
-
-
-def _structure_features(words, sent, a: Span, b: Span, between: list[int], trigger_at, cue_sign) -> list[str]:
-    """Where the triggers and comparison words sit relative to the pair: the trigger nearest
-    each argument, comparison words followed by "in"/"than", group nouns (patients, controls)
-    after the pair, passive "by", and the product of the signs between the pair."""
-    ta, tb = a.label_, b.label_
-    f = []
-    triggers_between = []
-    for i in between:
-        trig = trigger_at.get(i)
-        if trig is not None and (not triggers_between or triggers_between[-1] is not trig):
-            triggers_between.append(trig)
-    if triggers_between:
-        near_a, near_b = triggers_between[0], triggers_between[-1]
-        f += [f"trnear_a={near_a.predicate}:{near_a.kind}", f"trnear_b={near_b.predicate}:{near_b.kind}",
-              f"trnear_a={near_a.predicate}|{ta}", f"trnear_b={near_b.predicate}|{tb}"]
-        if near_a.start - a.end <= 3:
-            f.append(f"tr_next_to_a={near_a.predicate}")
-        if b.start - near_b.end <= 3:
-            f.append(f"tr_next_to_b={near_b.predicate}")
-        if len(triggers_between) > 1:
-            f.append("several_triggers_between")
-    sentence_end = sent.end
-    after = list(range(b.end, min(sentence_end, b.end + 8)))
-    sign = 1
-    for i in between:
-        trig = trigger_at.get(i)
-        symbol = TRIGGER_SIGN.get(trig.predicate) if trig is not None and trig.start == i else cue_sign.get(words[i])
-        if symbol == "-":
-            sign = -sign
-        if words[i] in phrases.NEGATION_CUES:
-            f.append("sign_negated")
-    f.append(f"sign_between={'+' if sign > 0 else '-'}")
-    for i in between + after:
-        if words[i] in cue_sign and i + 1 < sentence_end and words[i + 1] in COMPARISON_PREPOSITIONS:
-            where = "b" if i < b.start else "after"
-            f += [f"cmp_prep={cue_sign[words[i]]}:{words[i + 1]}:{where}", f"cmp_prep={cue_sign[words[i]]}|{tb}"]
-    window = set(words[i] for i in after) | set(words[i] for i in between)
-    if "than" in window:
-        f.append("than_near")
-    if window & CONTROL_WORDS:
-        f.append("controls_near")
-    if window & phrases.GROUP_NOUNS or words[b.end - 1] in phrases.GROUP_NOUNS:
-        f.append(f"group_noun_near|{tb}")
-    if b.start > sent.start and words[b.start - 1] == "by":
-        f.append("by_before_b")
-    if any(words[i] in phrases.BE_VERBS for i in between) and any(words[i] == "by" for i in between):
-        f.append("passive_by_between")
-    if a.start > sent.start and words[a.start - 1] in cue_sign:
-        f.append(f"cue_before_a={cue_sign[words[a.start - 1]]}")
-    return f
 
 
 def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sign) -> list[str]:
@@ -249,7 +193,6 @@ def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sig
         f.append("a_population")
     if any(w in phrases.TREATMENT_NOUNS for w in bw[:2]):
         f.append("a_treatment_noun")
-    f += _structure_features(words, sent, a, b, between, trigger_at, cue_sign)
     attr_a, attr_b = phrases.attribute(doc, a), phrases.attribute(doc, b)
     if attr_a:
         f.append(f"attr_a={attr_a}")
