@@ -9,6 +9,8 @@ model alone (rules as features only) and the model merged with the rules (the de
 
     python scripts/crossval.py                     # figures → benchmarks/crossval.json
     python scripts/crossval.py --limit 40 --json /tmp/cv.json   # a quick slice
+    python scripts/crossval.py --corpus-weight 0.3 --corpus-heads fact   # with BioRED/BC5CDR pairs
+    python scripts/crossval.py --grid --tune --override --variants      # other decodes and fits too
 
 The NER and strength models are trained on public corpora, never on gold/train, so they
 need no per-fold retraining here.
