@@ -9,6 +9,8 @@ model alone (rules as features only) and the model merged with the rules (the de
 
     python scripts/crossval.py                     # figures → benchmarks/crossval.json
     python scripts/crossval.py --limit 40 --json /tmp/cv.json   # a quick slice
+    python scripts/crossval.py --corpus-weight 0.3 --corpus-heads fact   # with BioRED/BC5CDR pairs
+    python scripts/crossval.py --grid --tune --override --variants      # other decodes and fits too
 
 The NER and strength models are trained on public corpora, never on gold/train, so they
 need no per-fold retraining here.
@@ -34,16 +36,51 @@ from pipeline.training.gold import GOLD, document_folds, load_gold_documents  # 
 
 sys.path.insert(0, str(ROOT / "scripts"))
 from mine_gold_terms import MIN_PRECISION  # noqa: E402
-from train_claims import C, RULE_FLOOR, THRESHOLD  # noqa: E402
+from train_claims import C, CORPUS_HEADS, CORPUS_WEIGHT, RULE_FLOOR, THRESHOLD  # noqa: E402
+from pipeline.training import claim_corpora  # noqa: E402
 
 SYSTEMS = {"rules": None, "model": (THRESHOLD, 1.0), "model+rules": (THRESHOLD, RULE_FLOOR)}
+# --variants: other fits of the merged system in the same run: (C per head, with the public-corpus rows)
+VARIANTS = {
+    "variant:fact-heads-C2": ({"polarity": 2.0, "predicate": 2.0, "direction": 2.0}, True),
+    "variant:fact-heads-C0.2": ({"polarity": 0.2, "predicate": 0.2, "direction": 0.2}, True),
+    "variant:relation-C1": ({"relation": 1.0}, True),
+    "variant:relation-C0.25": ({"relation": 0.25}, True),
+}
 
 
-def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=()) -> dict:
+THRESHOLD_STEPS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+
+
+def tune_thresholds(processed_all, scored, predicates, floor: float = RULE_FLOOR) -> dict:
+    """One P(relation) cut-off per predicate, chosen on the folds' held-out predictions (one
+    pass of coordinate search from THRESHOLD, by strict fact F1)."""
+    table = {"*": THRESHOLD}
+
+    def f1(candidate_table):
+        return crossval.summary(crossval._score(processed_all, {
+            d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], predicates,
+                                             candidate_table, floor) if scored.get(d.gold.doc_id) else []
+            for d in processed_all}))["fact_f1"]
+
+    best = f1(table)
+    for predicate in predicates:
+        for step in THRESHOLD_STEPS:
+            trial = dict(table, **{predicate: step})
+            value = f1(trial)
+            if value > best + 1e-9:
+                best, table = value, trial
+    print(f"per-predicate thresholds (CV fact F1 {best:.3f}): {table}", flush=True)
+    return table
+
+
+def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tune: bool = False,
+              variants: dict | None = None) -> dict:
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
-    predictions = {name: {} for name in SYSTEMS}
+    variants = variants or {}
+    predictions = {name: {} for name in list(SYSTEMS) + list(variants)}
     processed_all, scored = [], {}
     for f, held_ids in enumerate(folds):
         started = time.time()
@@ -53,8 +90,17 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=()) -> dict:
                              min_precision=MIN_PRECISION)
         entities.use_mined_terms(terms)
         processed = crossval.process(nlp, classifier, gold_docs)
-        rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled]
+        rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + list(extra_rows)
         heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD)
+        for name, (head_C, with_extra) in variants.items():
+            gold_rows = rows[: len(rows) - len(extra_rows)]
+            variant = claim_training.fit(classifier, gold_rows + (list(extra_rows) if with_extra else []), C=C,
+                                         threshold=THRESHOLD, head_C=head_C)
+            for d in processed:
+                if d.gold.doc_id in held:
+                    predictions[name][d.gold.doc_id] = facts_from_scores(
+                        d.doc, d.candidates, variant.scores(classifier.featurize(d.candidates)), variant.predicates,
+                        THRESHOLD, RULE_FLOOR) if d.candidates else []
         for d in processed:
             if d.gold.doc_id not in held:
                 continue
@@ -70,26 +116,57 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=()) -> dict:
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    if tune:
+        table = tune_thresholds(processed_all, scored, heads.predicates)
+        grid = list(grid) + [(table, RULE_FLOOR)]
     for threshold, floor in grid:  # other settings of the merged system, on the same fold models
-        results[f"grid@{threshold}/{floor}"] = crossval._score(processed_all, {
-            d.gold.doc_id: facts_from_scores(d.doc, d.candidates, scored[d.gold.doc_id], heads.predicates, threshold, floor)
+        results[_setting_name(threshold, floor)] = crossval._score(processed_all, {
+            d.gold.doc_id: _decode(d, scored[d.gold.doc_id], heads.predicates, threshold, floor)
             if scored.get(d.gold.doc_id) else [] for d in processed_all})
+    if tune:
+        results["_tuned"] = [(table, RULE_FLOOR)]
     return results
 
 
-def seed_dev(nlp, classifier, grid=()) -> dict:
-    """The shipped models (trained on all of gold/train) on seed+dev, never trained on."""
+def _setting_name(threshold, floor) -> str:
+    if isinstance(threshold, dict):
+        return "model+rules@per-predicate"
+    if isinstance(floor, tuple):
+        return f"grid@{threshold}/{floor[0]}/override{floor[1]}"
+    return f"grid@{threshold}/{floor}"
+
+
+def _decode(d, scores, predicates, threshold, floor):
+    """Facts of one processed document at one setting; `floor` may be (rule floor, rule override)."""
+    floor, override = floor if isinstance(floor, tuple) else (floor, 1.01)
+    return facts_from_scores(d.doc, d.candidates, scores, predicates, threshold, floor, override)
+
+
+def seed_dev(nlp, classifier, gold_docs=(), extra_rows=(), grid=(), variants: dict | None = None) -> dict:
+    """The claim model trained on all of `gold_docs` (gold/train, with the shipped mined terms)
+    and `extra_rows`, or the shipped one when `gold_docs` is empty, scored on seed+dev: never
+    trained on."""
     nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE))
+    model, variant_models = classifier.model, {}
+    if gold_docs:
+        gold_rows = [row for d in crossval.process(nlp, classifier, gold_docs) for row in d.labelled]
+        model = claim_training.fit(classifier, gold_rows + list(extra_rows), C=C, threshold=THRESHOLD)
+        for name, (head_C, with_extra) in (variants or {}).items():
+            variant_models[name] = claim_training.fit(classifier, gold_rows + (list(extra_rows) if with_extra else []),
+                                                      C=C, threshold=THRESHOLD, head_C=head_C)
     docs = crossval.process(nlp, classifier, load_gold_documents(GOLD / "seed") + load_gold_documents(GOLD / "dev"))
-    model = classifier.model
     out = {"rules": crossval._score(docs, {d.gold.doc_id: list(d.doc._.facts or []) for d in docs})}
     settings = {name: s for name, s in SYSTEMS.items() if s is not None}
-    settings.update({f"grid@{t}/{f}": (t, f) for t, f in grid})
+    settings.update({_setting_name(t, f): (t, f) for t, f in grid})
     for name, setting in settings.items():
         if setting is not None:
             out[name] = crossval._score(docs, {
-                d.gold.doc_id: facts_from_scores(d.doc, d.candidates, model.scores(classifier.featurize(d.candidates)),
-                                                 model.predicates, *setting) if d.candidates else [] for d in docs})
+                d.gold.doc_id: _decode(d, model.scores(classifier.featurize(d.candidates)), model.predicates, *setting)
+                if d.candidates else [] for d in docs})
+    for name, variant in variant_models.items():
+        out[name] = crossval._score(docs, {
+            d.gold.doc_id: _decode(d, variant.scores(classifier.featurize(d.candidates)), variant.predicates,
+                                   THRESHOLD, RULE_FLOOR) if d.candidates else [] for d in docs})
     return out
 
 
@@ -107,6 +184,17 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="only the first N gold/train documents")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "crossval.json")
     parser.add_argument("--grid", action="store_true", help="also score other thresholds and rule floors")
+    parser.add_argument("--override", action="store_true",
+                        help="also score letting the model's polarity replace a rule fact's where it is this sure")
+    parser.add_argument("--variants", action="store_true", help="also score the VARIANTS fits in the same run")
+    parser.add_argument("--tune", action="store_true", help="also choose one threshold per predicate on the folds")
+    parser.add_argument("--corpus-weight", type=float, default=CORPUS_WEIGHT,
+                        help="sample weight of the BioRED/BC5CDR training pairs (0: gold/train only)")
+    parser.add_argument("--shipped", action="store_true",
+                        help="score the shipped claim model on seed+dev (default: one trained here on all of gold/train)")
+    parser.add_argument("--corpus-heads", choices=("all", "fact", "predicate"), default=CORPUS_HEADS,
+                        help="which heads the public-corpus pairs train: all; only those that read a fact; "
+                             "those, from the pairs whose predicate follows from the corpus")
     args = parser.parse_args(argv)
     nlp = build_nlp()
     shipped = nlp.get_pipe("claim_model")
@@ -115,9 +203,27 @@ def main(argv=None) -> int:
     if args.limit:
         gold_docs = gold_docs[: args.limit]
     grid = [(t, f) for t in (0.25, 0.3, 0.35, 0.4, 0.5) for f in (0.0, 0.05, 0.1)] if args.grid else []
-    results = {"train_5fold": {k: compact(v) for k, v in run_folds(nlp, classifier, gold_docs, grid=grid).items()},
-               "seed_dev": {k: compact(v) for k, v in seed_dev(nlp, shipped, grid=grid).items()},
-               "settings": {"threshold": THRESHOLD, "rule_floor": RULE_FLOOR, "C": C, "documents": len(gold_docs)}}
+    if args.override:
+        grid += [(THRESHOLD, (RULE_FLOOR, o)) for o in (0.6, 0.75, 0.9)]
+    extra_rows = []
+    if args.corpus_weight > 0:
+        extra_rows = claim_training.corpus_dataset(nlp, classifier, claim_corpora.load_corpora(), args.corpus_weight,
+                                                    relation_head=args.corpus_heads == "all",
+                                                    known_predicate_only=args.corpus_heads == "predicate")
+        print(f"public corpora: {len(extra_rows)} candidates, {sum(r.relation for r in extra_rows)} relations", flush=True)
+    variants = VARIANTS if args.variants else None
+    folds = run_folds(nlp, classifier, gold_docs, grid=grid, extra_rows=extra_rows, tune=args.tune, variants=variants)
+    tuned = [(t, f) for t, f in folds.pop("_tuned", ())]
+    grid = grid + tuned
+    if args.shipped:
+        held_out = seed_dev(nlp, shipped, grid=grid)
+    else:
+        held_out = seed_dev(nlp, classifier, gold_docs, extra_rows, grid=grid, variants=variants)
+    results = {"train_5fold": {k: compact(v) for k, v in folds.items()},
+               "seed_dev": {k: compact(v) for k, v in held_out.items()},
+               "settings": {"threshold": THRESHOLD, "rule_floor": RULE_FLOOR, "C": C, "documents": len(gold_docs),
+                            "corpus_weight": args.corpus_weight, "corpus_heads": args.corpus_heads,
+                            "seed_dev_model": "shipped" if args.shipped else "trained on all of gold/train here"}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     for split, systems in results.items():

@@ -3,6 +3,7 @@
     python scripts/train_claims.py                 # train on all of gold/train, write the model
     python scripts/train_claims.py --cv            # also 5-fold document-level CV (figures in model.json)
     python scripts/train_claims.py --limit 20 --out /tmp/claims   # a slice, elsewhere (tests)
+    python scripts/train_claims.py --corpus-weight 0   # gold/train only, without BioRED/BC5CDR pairs
 
 The pipeline up to the rule extractor runs over the gold documents, so the classifier is
 trained on the mentions the shipped entity components find: retrain it after changing them.
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.components.claim_model import MODEL_DIR, ClaimClassifier  # noqa: E402
 from pipeline.nlp import build_nlp  # noqa: E402
+from pipeline.training import claim_corpora  # noqa: E402
 from pipeline.training import claims as claim_training  # noqa: E402
 from pipeline.training import crossval  # noqa: E402
 from pipeline.training.gold import GOLD, load_gold_documents  # noqa: E402
@@ -30,6 +32,21 @@ VERSION = "1.0.0"
 THRESHOLD = 0.35      # P(relation) at which a candidate becomes a fact: by CV on gold/train and seed+dev (scripts/crossval.py --grid)
 RULE_FLOOR = 0.05     # a rule fact the model scores at least this stays
 C = 0.5
+THRESHOLDS: dict = {}  # per-predicate P(relation) cut-offs ("*": the rest) from scripts/crossval.py --tune; empty: THRESHOLD
+CORPUS_WEIGHT = 0.0   # sample weight of the BioRED/BC5CDR pairs (pipeline/training/claim_corpora.py); 0: not used
+CORPUS_HEADS = "all"  # "all": they train every head; "fact": only the heads that read a fact (not `relation`)
+
+
+def end_to_end_figures() -> dict:
+    """The default system's figures from benchmarks/crossval.json (scripts/crossval.py: mined terms
+    and classifier rebuilt per fold on gold/train; seed+dev never trained on), if it was run."""
+    path = ROOT / "benchmarks" / "crossval.json"
+    if not path.is_file():
+        return {}
+    results = json.loads(path.read_text(encoding="utf-8"))
+    keys = ("entity_f1", "argument_coverage", "fact_p", "fact_r", "fact_f1", "pairs_f1")
+    return {split: {k: results[split]["model+rules"][k] for k in keys}
+            for split in ("train_5fold", "seed_dev") if "model+rules" in results.get(split, {})}
 
 
 def main(argv=None) -> int:
@@ -38,6 +55,11 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=MODEL_DIR, help="model folder to write")
     parser.add_argument("--limit", type=int, default=0, help="train on the first N documents only")
     parser.add_argument("--cv", action="store_true", help="5-fold document-level cross-validation first")
+    parser.add_argument("--corpus-weight", type=float, default=CORPUS_WEIGHT,
+                        help="sample weight of the BioRED/BC5CDR pairs (pipeline/training/claim_corpora.py); 0: leave them out")
+    parser.add_argument("--corpus-heads", choices=("all", "fact", "predicate"), default=CORPUS_HEADS,
+                        help="which heads the public-corpus pairs train: all; only those that read a fact; "
+                             "those, from the pairs whose predicate follows from the corpus")
     args = parser.parse_args(argv)
 
     started = time.time()
@@ -47,9 +69,14 @@ def main(argv=None) -> int:
     if args.limit:
         gold_docs = gold_docs[: args.limit]
     processed = crossval.process(nlp, classifier, gold_docs)
+    corpus_rows = []
+    if args.corpus_weight > 0:
+        corpus_rows = claim_training.corpus_dataset(nlp, classifier, claim_corpora.load_corpora(limit=args.limit),
+                                                    args.corpus_weight, relation_head=args.corpus_heads == "all",
+                                                    known_predicate_only=args.corpus_heads == "predicate")
     figures = {}
     if args.cv:
-        results = crossval.cross_validate(processed, classifier, C=C,
+        results = crossval.cross_validate(processed, classifier, C=C, extra_rows=corpus_rows,
                                           settings=((THRESHOLD, 1.0), (THRESHOLD, RULE_FLOOR)))
         figures = {name: crossval.summary(report) for name, report in results.items()}
         for name, summary in figures.items():
@@ -58,11 +85,16 @@ def main(argv=None) -> int:
     meta = {
         "version": VERSION,
         "trained_on": f"{args.gold.name}: {len(gold_docs)} documents, {sum(len(d.gold.facts) for d in processed)} facts",
-        "never_trained_on": ["gold/dev", "gold/seed"],
+        "never_trained_on": ["gold/dev", "gold/seed", "BC5CDR dev", "BioRED dev and test"],
+        "public_corpora": (f"BioRED train + BC5CDR train (less BC5CDR dev and gold PMIDs): {len(corpus_rows)} pairs, "
+                           f"{sum(r.relation for r in corpus_rows)} relations, weight {args.corpus_weight}")
+        if corpus_rows else "none",
         "cross_validation_gold_train_5fold": figures,
+        "end_to_end_scripts_crossval": end_to_end_figures(),
         "rule_floor": RULE_FLOOR,
+        "thresholds": dict(THRESHOLDS) if THRESHOLDS else None,
     }
-    heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD, meta=meta)
+    heads = claim_training.fit(classifier, rows + corpus_rows, C=C, threshold=THRESHOLD, meta=meta)
     heads.to_disk(args.out)
     print(f"claim classifier: {len(rows)} candidates, {heads.meta['n_positive']} facts → {args.out} "
           f"({time.time() - started:.0f} s)")

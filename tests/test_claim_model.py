@@ -96,3 +96,19 @@ def test_fast_extraction_runs_without_the_trained_models(tmp_path):
     facts = pd.read_csv(out / "facts.csv")
     assert len(facts) >= 5
     assert not facts["extractor"].str.startswith(("model", "rule+")).any()
+
+
+def test_per_predicate_thresholds_decide_after_the_predicate():
+    from pipeline.components.claim_model import decide, threshold_for
+    from pipeline.schema import PREDICATES
+
+    polarity = np.zeros((1, 4))
+    polarity[0, 0] = 1.0  # positive
+    predicate = np.full((1, len(PREDICATES)), 0.01)
+    predicate[0, PREDICATES.index("higher_in")] = 0.9
+    scores = {"relation": np.array([0.3]), "polarity": polarity, "predicate": predicate,
+              "direction": np.array([0.8]), "negated": np.array([0.1])}
+    assert decide(scores, 0, PREDICATES, 0.35) is None
+    assert decide(scores, 0, PREDICATES, {"*": 0.35, "higher_in": 0.25}) == ("higher_in", True, False)
+    assert decide(scores, 0, PREDICATES, {"*": 0.2, "higher_in": 0.4}) is None
+    assert threshold_for({"*": 0.35, "causes": 0.5}, "treats") == 0.35

@@ -125,7 +125,7 @@ class ClaimClassifier:
         if (path / "heads.npz").is_file():
             self.model = LinearHeads.from_disk(path)
         self.threshold = threshold if threshold is not None else \
-            (self.model.meta.get("threshold", 0.5) if self.model else 0.5)
+            (self.model.meta.get("thresholds") or self.model.meta.get("threshold", 0.5) if self.model else 0.5)
         self.rule_floor = rule_floor if rule_floor is not None else \
             (self.model.meta.get("rule_floor", 1.0) if self.model else 1.0)
 
@@ -188,7 +188,7 @@ class ClaimClassifier:
         `pipeline.training.claims.fit` does it and passes them here)."""
         if heads is not None:
             self.model = heads
-            self.threshold = heads.meta.get("threshold", self.threshold)
+            self.threshold = heads.meta.get("thresholds") or heads.meta.get("threshold", self.threshold)
             self.rule_floor = heads.meta.get("rule_floor", self.rule_floor)
 
     def to_disk(self, path, exclude=tuple()) -> None:
@@ -201,30 +201,51 @@ class ClaimClassifier:
         return self
 
 
-def decide(scores: dict, index: int, predicates: list[str], threshold: float) -> tuple[str, bool, bool] | None:
+def threshold_for(threshold, predicate: str) -> float:
+    """`threshold` is one P(relation) cut-off or a {predicate: cut-off} table with a "*" default."""
+    if isinstance(threshold, dict):
+        return threshold.get(predicate, threshold["*"])
+    return threshold
+
+
+def decide(scores: dict, index: int, predicates: list[str], threshold) -> tuple[str, bool, bool] | None:
     """(predicate, first-is-subject, negated) for candidate `index`, or None."""
-    if scores["relation"][index] < threshold:
+    relation = scores["relation"][index]
+    if relation < (min(threshold.values()) if isinstance(threshold, dict) else threshold):
         return None
     polarity = POLARITIES[int(np.argmax(scores["polarity"][index]))]
     allowed = np.array([POLARITY.get(p) == polarity for p in predicates])
     predicate = predicates[int(np.argmax(np.where(allowed, scores["predicate"][index], -1.0)))]
+    if relation < threshold_for(threshold, predicate):
+        return None
     forward = predicate in SYMMETRIC_PREDICATES or scores["direction"][index] >= 0.5
     return predicate, bool(forward), bool(scores["negated"][index] >= 0.5)
 
 
-def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold: float,
-                      rule_floor: float = 1.0) -> list[Fact]:
+def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_override: float) -> bool:
+    polarity = POLARITY.get(rule_predicate)
+    return any(p >= rule_override for k, p in enumerate(scores["polarity"][index]) if POLARITIES[k] != polarity)
+
+
+def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold,
+                      rule_floor: float = 1.0, rule_override: float = 1.01) -> list[Fact]:
     """Facts of the candidates the model accepts. A rule fact whose candidate the model scores
     at or above `rule_floor` is kept as the rule read it (the rules' comparison and safety
-    patterns are precise where they fire); other candidates are the model's at `threshold`."""
+    patterns are precise where they fire); other candidates are the model's at `threshold`
+    (one cut-off, or one per predicate: see `threshold_for`). Where the model gives a polarity
+    other than the rule fact's a probability of at least `rule_override`, the model's reading
+    replaces the rule's."""
     from pipeline.components.certainty import certainty_of
 
     facts = []
     for i, cand in enumerate(cands):
-        if cand.rule is not None and scores["relation"][i] >= rule_floor:
+        if cand.rule is not None and scores["relation"][i] >= rule_floor and not _model_disagrees(
+                scores, i, cand.rule.predicate, rule_override):
             decision, extractor = (cand.rule.predicate, cand.rule_forward, cand.rule.negated), "rule"
         else:
             decision, extractor = decide(scores, i, predicates, threshold), "model"
+            if decision is None and cand.rule is not None and scores["relation"][i] >= rule_floor:
+                decision, extractor = (cand.rule.predicate, cand.rule_forward, cand.rule.negated), "rule"
             if decision is None:
                 continue
         predicate, forward, negated = decision

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.components.claim_model import HEADS, N_FEATURES, POLARITIES, ClaimClassifier, LinearHeads
+from pipeline.training import claim_corpora
 from pipeline.evaluate import _argument, arguments_match
 from pipeline.schema import POLARITY, PREDICATES, SYMMETRIC_PREDICATES
 from pipeline.training.gold import GoldDocument, find_sentence
@@ -29,9 +30,16 @@ class LabelledCandidate:
     doc_id: str
     candidate: object
     relation: bool
-    predicate: str = ""
-    forward: bool = True
-    negated: bool = False
+    predicate: str = ""            # "" when only the polarity class is known (public corpora)
+    forward: bool | None = True    # None when the subject is not known
+    negated: bool | None = False   # None when not annotated
+    polarity: str = ""             # the predicate's polarity class (POLARITY), or set alone
+    weight: float = 1.0            # sample weight in fitting
+    for_relation: bool = True      # trains the relation head (else only the heads given a fact)
+
+    def __post_init__(self):
+        if self.relation and not self.polarity:
+            self.polarity = POLARITY[self.predicate]
 
 
 def _match_quality(gold_arg: dict, span) -> int:
@@ -100,24 +108,66 @@ def labelled_dataset(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocum
     return rows
 
 
+def corpus_dataset(nlp, classifier: ClaimClassifier, corpus_docs: list, weight: float = 1.0,
+                   relation_head: bool = True, known_predicate_only: bool = False) -> list[LabelledCandidate]:
+    """Labelled candidates of public relation corpora (`claim_corpora.py`): the corpus's own
+    mentions are the entities, the rule extractor runs over them, and each pair is labelled
+    by `claim_corpora.pair_label`. With `relation_head` False they teach only the heads that
+    read a fact (polarity, predicate, direction): a document-level relation does not say
+    that a given sentence states it. With `known_predicate_only` only the pairs whose
+    directed predicate follows from the corpus (a chemical that causes or treats a disease)
+    are kept."""
+    from spacy.util import filter_spans
+
+    after_entities = [name for name in rule_pipeline(nlp)
+                      if name not in ("sentences", "abbreviations", "entities", "ner")]
+    rows = []
+    with nlp.select_pipes(enable=["sentences"]):
+        texts = (d.text for d in corpus_docs)
+        for doc, source in zip(nlp.pipe(texts), corpus_docs):
+            ids_at, spans = {}, []
+            for start, end, label, ids in source.mentions:
+                span = doc.char_span(start, end, label=label, kb_id=min(ids), alignment_mode="expand")
+                if span is not None:
+                    spans.append(span)
+                    ids_at.setdefault((span.start, span.end), (label, ids))
+            doc.ents = filter_spans(spans)
+            for name in after_entities:
+                doc = nlp.get_pipe(name)(doc)
+            for cand in classifier.doc_candidates(doc):
+                first, second = ids_at.get((cand.first.start, cand.first.end)), ids_at.get((cand.second.start, cand.second.end))
+                if first is None or second is None:
+                    continue
+                label = claim_corpora.pair_label(source, first, second)
+                if label is None:
+                    continue
+                if not label.polarity:
+                    if relation_head:
+                        rows.append(LabelledCandidate(source.pmid, cand, False, weight=weight))
+                elif not known_predicate_only or (label.predicate and label.predicate not in SYMMETRIC_PREDICATES):
+                    rows.append(LabelledCandidate(source.pmid, cand, True, label.predicate, label.first_is_subject,
+                                                  None, label.polarity, weight, relation_head))
+    return rows
+
+
 def _active(X):
     """The hashed columns that occur (fitting on them only is many times faster)."""
     cols = np.unique(X.indices)
     return X[:, cols], cols
 
 
-def _binary_head(X, y, C: float) -> tuple[np.ndarray, np.ndarray]:
+def _binary_head(X, y, C: float, weights=None) -> tuple[np.ndarray, np.ndarray]:
     w = np.zeros((N_FEATURES, 1), dtype=np.float32)
     if len(set(y)) < 2:  # a slice with one class: a constant head
         return w, np.array([8.0 if y and y[0] else -8.0], dtype=np.float32)
     Xa, cols = _active(X)
     model = LogisticRegression(C=C, max_iter=3000, random_state=SEED, solver="liblinear")
-    model.fit(Xa, y)
+    model.fit(Xa, y, sample_weight=weights)
     w[cols, 0] = model.coef_[0]
     return w, model.intercept_.astype(np.float32)
 
 
-def _multiclass_head(X, labels: list[str], classes: list[str], C: float) -> tuple[np.ndarray, np.ndarray]:
+def _multiclass_head(X, labels: list[str], classes: list[str], C: float, weights=None) -> tuple[np.ndarray, np.ndarray]:
     w = np.zeros((N_FEATURES, len(classes)), dtype=np.float32)
     b = np.full(len(classes), -20.0, dtype=np.float32)
     present = sorted(set(labels))
@@ -125,7 +175,7 @@ def _multiclass_head(X, labels: list[str], classes: list[str], C: float) -> tupl
         b[classes.index(present[0])] = 0.0
     elif present:
         Xa, cols = _active(X)
-        model = LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(Xa, labels)
+        model = LogisticRegression(C=C, max_iter=3000, random_state=SEED).fit(Xa, labels, sample_weight=weights)
         for k, label in enumerate(model.classes_):
             w[cols, classes.index(label)] = model.coef_[k]
             b[classes.index(label)] = model.intercept_[k]
@@ -133,21 +183,33 @@ def _multiclass_head(X, labels: list[str], classes: list[str], C: float) -> tupl
 
 
 def fit(classifier: ClaimClassifier, rows: list[LabelledCandidate], C: float = 0.5,
-        threshold: float = 0.4, meta: dict | None = None) -> LinearHeads:
-    """The five heads from labelled candidates."""
+        threshold: float = 0.4, meta: dict | None = None, head_C: dict | None = None) -> LinearHeads:
+    """The five heads from labelled candidates; `head_C` gives some heads their own C."""
+    head_C = dict(head_C or {})
+    c = {head: head_C.get(head, C) for head in HEADS}
     X = classifier.featurize([r.candidate for r in rows]).tocsr()
+    sample_weight = np.array([r.weight for r in rows], dtype=np.float64)
+
+    def head_rows(keep):
+        index = [i for i, r in enumerate(rows) if keep(r)]
+        return index, X[index], sample_weight[index]
+
     weights, bias = {}, {}
-    weights["relation"], bias["relation"] = _binary_head(X, [r.relation for r in rows], C)
-    pos = [i for i, r in enumerate(rows) if r.relation]
-    Xp = X[pos]
-    labels = [rows[i].predicate for i in pos]
-    weights["predicate"], bias["predicate"] = _multiclass_head(Xp, labels, list(PREDICATES), C)
-    weights["polarity"], bias["polarity"] = _multiclass_head(Xp, [POLARITY[label] for label in labels], POLARITIES, C)
-    directed = [i for i in pos if rows[i].predicate not in SYMMETRIC_PREDICATES]
-    weights["direction"], bias["direction"] = _binary_head(X[directed], [rows[i].forward for i in directed], C)
-    weights["negated"], bias["negated"] = _binary_head(Xp, [rows[i].negated for i in pos], C)
+    relation, Xr, wr = head_rows(lambda r: r.for_relation)
+    weights["relation"], bias["relation"] = _binary_head(Xr, [rows[i].relation for i in relation], c["relation"], wr)
+    pos, Xp, wp = head_rows(lambda r: r.relation)
+    weights["polarity"], bias["polarity"] = _multiclass_head(Xp, [rows[i].polarity for i in pos], POLARITIES, c["polarity"], wp)
+    known, Xk, wk = head_rows(lambda r: r.relation and r.predicate)
+    weights["predicate"], bias["predicate"] = _multiclass_head(Xk, [rows[i].predicate for i in known], list(PREDICATES), c["predicate"], wk)
+    directed, Xd, wd = head_rows(lambda r: r.relation and r.predicate and r.predicate not in SYMMETRIC_PREDICATES
+                                 and r.forward is not None)
+    weights["direction"], bias["direction"] = _binary_head(Xd, [rows[i].forward for i in directed], c["direction"], wd)
+    negation, Xn, wn = head_rows(lambda r: r.relation and r.negated is not None)
+    weights["negated"], bias["negated"] = _binary_head(Xn, [rows[i].negated for i in negation], c["negated"], wn)
     info = dict(meta or {}, threshold=threshold, C=C, n_candidates=len(rows), n_positive=len(pos))
+    if head_C:
+        info["head_C"] = head_C
     return LinearHeads(weights, bias, list(PREDICATES), info)
 
 
-__all__ = ["HEADS", "LabelledCandidate", "fit", "label_candidates", "labelled_dataset"]
+__all__ = ["HEADS", "LabelledCandidate", "fit", "corpus_dataset", "label_candidates", "labelled_dataset"]

@@ -68,14 +68,15 @@ def _score(docs: list[ProcessedDocument], facts_of: dict[str, list]) -> dict:
 
 
 def cross_validate(docs: list[ProcessedDocument], classifier: ClaimClassifier, k: int = 5,
-                   C: float = 0.5, settings=((0.3, 1.0),)) -> dict:
+                   C: float = 0.5, settings=((0.3, 1.0),), extra_rows=()) -> dict:
     """Scores of the rules alone and of the model at each (threshold, rule floor) setting,
-    over k document-level folds (a rule floor of 1.0: the model alone)."""
+    over k document-level folds (a rule floor of 1.0: the model alone); `extra_rows` (public
+    corpora) join every fold's training rows."""
     folds = document_folds([d.gold.doc_id for d in docs], k)
     fold_of = {doc_id: i for i, fold in enumerate(folds) for doc_id in fold}
     scored = {}  # doc_id -> (candidates, scores)
     for i in range(k):
-        train_rows = [row for d in docs if fold_of[d.gold.doc_id] != i for row in d.labelled]
+        train_rows = [row for d in docs if fold_of[d.gold.doc_id] != i for row in d.labelled] + list(extra_rows)
         heads = claim_training.fit(classifier, train_rows, C=C)
         for d in docs:
             if fold_of[d.gold.doc_id] == i and d.candidates:
