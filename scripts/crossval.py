@@ -2,7 +2,8 @@
 `alsfacts eval`'s rules (FACTS_SPEC §4), and the same systems on seed+dev.
 
 For each fold, everything learned from gold/train is rebuilt from the other four folds only:
-the mined gold terms (pipeline/kb/mining.py) and the claim classifier. The held-out fold's
+the mined gold terms (pipeline/kb/mining.py), the mention filter (nested: its training mentions
+come from folds processed without their own mined terms) and the claim classifier. The held-out fold's
 documents are then extracted and scored; the five folds' predictions are scored together.
 Three claim systems are scored on the same mentions (the ablation): the rules alone, the
 model alone (rules as features only) and the model merged with the rules (the default).
@@ -28,10 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores  # noqa: E402
+from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  # noqa: E402
 from pipeline.kb.mining import MINED_TERMS_FILE, cross_validated_terms, load_gold_docs, read_terms, select_terms  # noqa: E402
 from pipeline.nlp import build_nlp  # noqa: E402
 from pipeline.training import claims as claim_training  # noqa: E402
 from pipeline.training import crossval  # noqa: E402
+from pipeline.training import mentions  # noqa: E402
 from pipeline.training.gold import GOLD, document_folds, load_gold_documents  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -79,6 +82,13 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
+    # the mention filter of fold f is trained without fold f too (nested: pipeline/training/mentions.py)
+    fold_of = {doc_id: f for f, ids in enumerate(folds) for doc_id in ids}
+    filters = None
+    if "mention_filter" in nlp.pipe_names:
+        started = time.time()
+        filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of], fold_of)
+        print(f"mention filters: {len(filters)} folds ({time.time() - started:.0f} s)", flush=True)
     variants = variants or {}
     predictions = {name: {} for name in list(SYSTEMS) + list(variants)}
     processed_all, scored = [], {}
@@ -89,6 +99,8 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         terms = select_terms(cross_validated_terms([mining_docs[i] for i in train_ids if i in mining_docs]),
                              min_precision=MIN_PRECISION)
         entities.use_mined_terms(terms)
+        if filters is not None:
+            mentions.use_filter(nlp, filters[f])
         processed = crossval.process(nlp, classifier, gold_docs)
         rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + list(extra_rows)
         heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD)
@@ -116,6 +128,8 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    if filters is not None:
+        nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
     if tune:
         table = tune_thresholds(processed_all, scored, heads.predicates)
         grid = list(grid) + [(table, RULE_FLOOR)]
