@@ -298,8 +298,8 @@ class AlsNer:
             out.append((public_id(hit[0]), hit[2], 1.0) if hit and hit[1] == label else None)
         if self.linker is not None:
             for label in sorted({label for label, o in zip(labels, out) if o is None}):
-                todo = [i for i, (lab, o) in enumerate(zip(labels, out)) if o is None and lab == label]
-                for i, hit in zip(todo, self.linker.link([texts[i] for i in todo], allowed_types={label})):
+                pending = [i for i, (lab, o) in enumerate(zip(labels, out)) if o is None and lab == label]
+                for i, hit in zip(pending, self.linker.link([texts[i] for i in pending], allowed_types={label})):
                     if hit is not None:
                         out[i] = (hit[0], hit[2], hit[3])
         return [o if o is not None else ("", "", 0.0) for o in out]
