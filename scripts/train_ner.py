@@ -11,8 +11,8 @@ Training data (all from ../shared/data, nothing copied into the repository):
     CDR_TrainingSet.PubTator.txt repeats: the BC5CDR development split is what we report on;
   - BioRED Train (GeneOrGeneProduct, ChemicalEntity, DiseaseOrPhenotypicFeature), without the
     abstracts that are also in BC5CDR (train or development);
-  - NCBI disease train (Disease), BioNLP13CG train (Gene_or_gene_product, Simple_chemical, Cancer),
-    sentences also found in a BC5CDR development abstract dropped.
+  - NCBI disease train + devel (Disease), BioNLP13CG train + devel (Gene_or_gene_product,
+    Simple_chemical, Cancer), sentences also found in a BC5CDR development abstract dropped.
 spaCy's dev set during training (checkpoint choice) is BioRED Dev without BC5CDR abstracts.
 A corpus that does not annotate a type cannot say a word is *not* of that type: tokens the
 dictionary matched as such a type, and gene-symbol-like tokens where genes are not annotated,
@@ -48,6 +48,9 @@ TYPE_MAPS = {
     "ncbi_disease": {"Disease": DISEASE},
     "bionlp13cg": {"Gene_or_gene_product": GENE, "Simple_chemical": CHEMICAL, "Cancer": DISEASE},
 }
+# sentence-per-block IOB files trained on (their development splits too: we report on none of them)
+IOB_FILES = (("ncbi_disease", "train.tsv"), ("ncbi_disease", "devel.tsv"),
+             ("bionlp13cg", "train.tsv"), ("bionlp13cg", "devel.tsv"))
 # types each corpus annotates completely; the others are missing (unknown), not "outside"
 COMPLETE_TYPES = {
     "bc5cdr": {CHEMICAL, DISEASE},
@@ -134,14 +137,13 @@ def collect(data: Path, with_bc5cdr_dev: bool = False) -> dict:
             train.append(("biored", pmid, text, spans))
     dev_sentences = {squeeze(sentence) for _, t, _ in bc5_dev for sentence in SENTENCE_END_RE.split(t)}
     dropped = Counter()
-    for corpus, path in (("ncbi_disease", data / "ncbi_disease" / "train.tsv"),
-                         ("bionlp13cg", data / "bionlp13cg" / "train.tsv")):
-        for n, (text, spans) in enumerate(read_iob(path)):
+    for corpus, name in IOB_FILES:
+        for n, (text, spans) in enumerate(read_iob(data / corpus / name)):
             key = squeeze(text)
             if not with_bc5cdr_dev and key in dev_sentences:
                 dropped[corpus] += 1
                 continue
-            train.append((corpus, f"{corpus}:{n}", text, spans))
+            train.append((corpus, f"{corpus}:{name}:{n}", text, spans))
     dev = [("biored", pmid, text, spans) for pmid, text, spans in read_pubtator(data / "biored" / "Dev.PubTator")
            if pmid not in bc5_ids]
     bc5cdr_dev = [("bc5cdr", pmid, text, spans) for pmid, text, spans in bc5_dev]
@@ -287,7 +289,7 @@ def strict_scores(gold: list, predicted: list) -> dict:
 def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model",)) -> dict:
     """Strict mention P/R/F1 on the BC5CDR development split (chemicals + diseases), per merge:
     the NER alone ("model"), the dictionary alone ("dictionary"), or the dictionary plus the NER
-    under a merge rule of pipeline/components/ner.py ("add", "filtered", "linked", "longer")."""
+    under a merge rule of pipeline/components/ner.py ("resolve", "supported", "filtered", "add", ...)."""
     from pipeline.components.ner import AlsNer
 
     records = read_pubtator(data / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")
@@ -325,8 +327,9 @@ def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model"
 
 @app.command()
 def evaluate(model: Path = typer.Argument(SHIPPED), data: Path = typer.Option(DATA),
-             merge: str = typer.Option("model,dictionary,add,filtered",
-                                       help="comma-separated: model, dictionary, or a merge rule (add, filtered, linked, longer)")) -> None:
+             merge: str = typer.Option("model,dictionary,filtered,resolve,supported",
+                                       help="comma-separated: model, dictionary, or a merge rule of "
+                                            "pipeline/components/ner.py (resolve, supported, filtered, add, linked, longer)")) -> None:
     """Print strict BC5CDR development-split scores as JSON."""
     typer.echo(json.dumps(evaluate_bc5cdr(model, data, tuple(merge.split(","))), indent=1))
 
@@ -405,7 +408,7 @@ def train_all(data: Path = typer.Option(DATA), corpus: Path = typer.Option(CORPU
     t0 = time.time()
     best = train_model(corpus, work, dictionary_feature=True)
     minutes = (time.time() - t0) / 60
-    scores = evaluate_bc5cdr(best, data, ("model", "dictionary", "add", "filtered"))
+    scores = evaluate_bc5cdr(best, data, ("model", "dictionary", "add", "filtered", "resolve", "supported"))
     ship_model(best, ship, conversion, scores, minutes)
 
 

@@ -9,7 +9,7 @@ import pytest
 from spacy.tokens import DocBin
 from spacy.vocab import Vocab
 
-from pipeline.components.ner import MODEL_DIR, AlsNer, feature_doc, load_ner_model
+from pipeline.components.ner import MODEL_DIR, POPULATION_NOUNS, AlsNer, feature_doc, load_ner_model, relation
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / ".." / "shared" / "data"
@@ -158,3 +158,41 @@ def test_shipped_manifest_records_data_and_figures(shipped):
     assert manifest["bc5cdr_dev_strict"]["model"]["all"]["f"] > 0.8
     size = sum(p.stat().st_size for p in MODEL_DIR.rglob("*") if p.is_file())
     assert size < 15e6
+
+
+def test_resolve_merge_lets_the_model_win_where_the_table_says(shipped, dict_nlp):
+    """`resolve` (default): the model's span replaces an overlapping dictionary entity only for
+    the (relation, dictionary type, model type) rows of MODEL_WINS; otherwise the dictionary stays."""
+    text = "Women with breast cancer received riluzole hydrochloride, lithium therapy and cyclosporine."
+    doc = dict_nlp(text)
+    before = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
+    assert before["breast"][0] == "ANATOMY" and before["lithium therapy"][0] == "INTERVENTION"
+    assert before["riluzole"][0] == "CHEMICAL_OR_DRUG" and before["cyclosporine"][0] == "GENE_OR_PROTEIN"
+
+    def at(phrase, label):
+        start = text.index(phrase)
+        return (start, start + len(phrase), label)
+
+    spans = [at("breast cancer", "DISEASE"), at("riluzole hydrochloride", "CHEMICAL_OR_DRUG"),
+             at("lithium", "CHEMICAL_OR_DRUG"), at("cyclosporine", "CHEMICAL_OR_DRUG")]
+    assert shipped.merge == "resolve"
+    shipped.add_spans(doc, spans)
+    after = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
+    assert after["riluzole hydrochloride"][0] == "CHEMICAL_OR_DRUG" and "riluzole" not in after  # longer chemical
+    for kept in ("breast", "lithium therapy", "cyclosporine"):   # rows where ALS gold follows the dictionary
+        assert after[kept] == before[kept]
+    assert "breast cancer" not in after and "lithium" not in after
+    assert relation(0, 5, 0, 5) == "same" and relation(0, 9, 2, 5) == "longer" and relation(1, 3, 0, 5) == "shorter"
+
+
+def test_supported_merge_drops_dictionary_chemicals_the_model_does_not_see(dict_nlp):
+    text = "Women with breast cancer received lithium therapy, riluzole and placebo; ALS patients were excluded."
+    doc = dict_nlp(text)
+    dictionary = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    patients = text.index("patients")
+    dictionary.append((patients, patients + len("patients"), "DISEASE"))  # FACTS_SPEC's population noun
+    start = text.index("riluzole")
+    found = [(start, start + len("riluzole"), "CHEMICAL_OR_DRUG")]
+    dropped = {text[s:e] for s, e in AlsNer.unsupported(doc, dictionary, found)}
+    assert dropped == {"placebo", "ALS"}  # riluzole: the model found it; breast, lithium therapy: other types
+    assert "patients" in POPULATION_NOUNS
