@@ -30,7 +30,7 @@ from pipeline.training.gold import GOLD, load_gold_documents  # noqa: E402
 
 VERSION = "1.0.0"
 THRESHOLD = 0.35      # P(relation) at which a candidate becomes a fact: by CV on gold/train and seed+dev (scripts/crossval.py --grid)
-RULE_FLOOR = 0.05     # a rule fact the model scores at least this stays
+RULE_FLOOR = 0.0      # every rule fact stays (the model adds pairs): by scripts/crossval.py --grid, CV fact F1 0.326 vs 0.327 at 0.05, seed+dev 0.593 vs 0.578
 C = 0.5
 THRESHOLDS: dict = {}  # per-predicate P(relation) cut-offs ("*": the rest) from scripts/crossval.py --tune; empty: THRESHOLD
 CORPUS_WEIGHT = 0.0   # sample weight of the BioRED/BC5CDR pairs (pipeline/training/claim_corpora.py); 0: not used
@@ -89,7 +89,9 @@ def main(argv=None) -> int:
         "public_corpora": (f"BioRED train + BC5CDR train (less BC5CDR dev and gold PMIDs): {len(corpus_rows)} pairs, "
                            f"{sum(r.relation for r in corpus_rows)} relations, weight {args.corpus_weight}")
         if corpus_rows else "none",
-        "cross_validation_gold_train_5fold": figures,
+        # the classifier is rebuilt per fold, but the mentions come from the shipped mined terms and
+        # mention filter, which saw every fold: optimistic. end_to_end_scripts_crossval is the honest figure.
+        "cross_validation_claims_only_shipped_mentions": figures,
         "end_to_end_scripts_crossval": end_to_end_figures(),
         "rule_floor": RULE_FLOOR,
         "thresholds": dict(THRESHOLDS) if THRESHOLDS else None,
