@@ -71,6 +71,7 @@ class LinearHeads:
         """Probabilities per head: relation/direction/negated → P(true), predicate → (n, 10),
         polarity → (n, 4)."""
         out = {}
+        X = X.astype(np.float32)  # as the weights: a float64 X would make scipy copy every weight matrix to float64
         for head in HEADS:
             z = X @ self.weights[head] + self.bias[head]
             if head in ("predicate", "polarity"):

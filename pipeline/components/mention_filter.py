@@ -118,7 +118,8 @@ class MentionFilter:
         sizes = [len(f) for f in per_doc]
         if self.weights is None or not sum(sizes):
             return [np.ones(n) for n in sizes]
-        z = hasher().transform(f for feats in per_doc for f in feats) @ self.weights + self.bias
+        X = hasher().transform(f for feats in per_doc for f in feats).astype(np.float32)  # the weights' type
+        z = X @ self.weights + self.bias
         probs = 1.0 / (1.0 + np.exp(-z))
         return np.split(probs, np.cumsum(sizes)[:-1])
 
