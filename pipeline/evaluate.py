@@ -62,6 +62,7 @@ from scipy.optimize import linear_sum_assignment
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from pipeline.schema import ENTITY_TYPES, POLARITY, PREDICATES, SYMMETRIC_PREDICATES
+from pipeline.training.gold import read_jsonl
 
 PathLike = Union[str, Path]
 
@@ -236,18 +237,8 @@ def gold_set_folders(directory: PathLike) -> list[Path]:
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    if not path.is_file():
-        return []
-    records = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from error
-    return records
+    """A gold file's records; a set may leave a file out (no facts.jsonl: no facts)."""
+    return read_jsonl(path) if path.is_file() else []
 
 
 def load_gold(dirs: Union[PathLike, Iterable[PathLike]]) -> GoldSet:

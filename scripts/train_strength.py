@@ -50,6 +50,7 @@ from pipeline.components.strength import (  # noqa: E402
     CLAIM_LABELS, LABELS, MODEL_PATH, YU_LABELS, StrengthModel, sentence_features,
 )
 from pipeline.nlp import make_base_nlp  # noqa: E402
+from pipeline.training.gold import read_jsonl  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 YU_DATA = SHARED / "data" / "causal_language" / "yu2020_annotated_pubmed.csv"
@@ -60,11 +61,6 @@ RANK = {label: i for i, label in enumerate(LABELS)}  # none < correlational < co
 VERSION = "2.0.0"
 SEED = 13
 FOLDS = 5
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
 
 
 def sentence_label(strengths: list[str]) -> str:

@@ -17,7 +17,6 @@ which `alsfacts_entities` matches next to the KB (see `MinedLayer`).
 from __future__ import annotations
 
 import csv
-import json
 import random
 import re
 from collections import Counter, defaultdict
@@ -25,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.kb import KB_DIR, needs_case, term_keys, term_prefixes
-from pipeline.training.gold import document_text, load_gold_documents  # noqa: F401  (document_text: re-exported)
+from pipeline.training.gold import document_text, load_gold_documents, read_jsonl  # noqa: F401  (re-exported)
 
 MINED_TERMS_FILE = KB_DIR / "mined_terms.tsv"
 MINED_COLUMNS = ["term", "type", "concept_id", "support_docs", "heldout_docs", "heldout_hits", "precision"]
@@ -44,20 +43,6 @@ class GoldDoc:
     text: str
     lower: str
     items: list  # (type, concept id, lower text)
-
-
-def read_jsonl(path: Path) -> list:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{number}: not JSON ({err.msg})") from err
-    return rows
 
 
 def gold_mentions(entities: list, facts: list) -> list:

@@ -42,9 +42,18 @@ class AlignedFact:
     object: tuple[int, int] | None
 
 
-def _jsonl(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+def read_jsonl(path: Path) -> list[dict]:
+    """The records of a JSON-lines file; a bad line is named by file and line number."""
+    records = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not a JSON line ({error.msg})") from error
+    return records
 
 
 def document_text(record: dict) -> str:
@@ -57,16 +66,16 @@ def load_gold_documents(folder: str | Path) -> list[GoldDocument]:
     """The documents of one gold set, in file order, with their entity and fact lines."""
     folder = Path(folder)
     if (folder / "docs.jsonl").is_file():
-        docs = {r["id"]: GoldDocument(r["id"], document_text(r)) for r in _jsonl(folder / "docs.jsonl")}
+        docs = {r["id"]: GoldDocument(r["id"], document_text(r)) for r in read_jsonl(folder / "docs.jsonl")}
     else:  # the seed set annotates a file of ../shared/seed, named by its doc_id
         ids = dict.fromkeys(r["doc_id"] for name in ("entities.jsonl", "facts.jsonl")
-                            if (folder / name).is_file() for r in _jsonl(folder / name))
+                            if (folder / name).is_file() for r in read_jsonl(folder / name))
         docs = {i: GoldDocument(i, (SHARED / "seed" / i).read_text(encoding="utf-8")) for i in ids
                 if (SHARED / "seed" / i).is_file()}
     for name, attr in (("entities.jsonl", "entities"), ("facts.jsonl", "facts")):
         path = folder / name
         if path.is_file():
-            for record in _jsonl(path):
+            for record in read_jsonl(path):
                 if record.get("doc_id") in docs:
                     getattr(docs[record["doc_id"]], attr).append(record)
     return list(docs.values())
