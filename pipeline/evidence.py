@@ -201,27 +201,35 @@ def claim_rows(facts: list[dict]) -> list[dict]:
 
 # ---------------------------------------------------------------- reading a run
 
-def read_run_facts(out_dir: str | Path) -> list[dict]:
-    """The facts table of a run folder as dicts; a clear EvidenceError when it is missing or unreadable."""
+def read_run_table(out_dir: str | Path, name: str, columns: list[str] | None = None) -> list[dict]:
+    """Table `name` of a run folder as dicts (only `columns`, which must all be there, when given);
+    a clear EvidenceError when the folder or table is missing or unreadable."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     out_dir = Path(out_dir)
-    path = out_dir / "facts.parquet"
+    path = out_dir / f"{name}.parquet"
     if not out_dir.is_dir():
         raise EvidenceError(f"{out_dir}: no such run folder; run `alsfacts extract PATH --out {out_dir}` first")
     if not path.exists():
-        raise EvidenceError(f"{out_dir}: no facts.parquet here; is this an `alsfacts extract` output folder? "
-                            f"Run `alsfacts extract PATH --out {out_dir}` first")
+        raise EvidenceError(f"{out_dir}: no {name}.parquet here; is this an `alsfacts extract` output folder? "
+                            f"Run `alsfacts extract PATH --out {out_dir}` (which writes it) first")
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as error:
         raise EvidenceError(f"{path}: not a readable Parquet file ({error}); run `alsfacts extract` again "
                             "to rewrite it") from None
-    missing = [c for c in FACT_COLUMNS if c not in table.column_names]
+    if columns is None:
+        return table.to_pylist()
+    missing = [c for c in columns if c not in table.column_names]
     if missing:
         raise EvidenceError(f"{path}: lacks the columns {missing}; it was not written by this alsfacts version")
-    return table.select(FACT_COLUMNS).to_pylist()
+    return table.select(columns).to_pylist()
+
+
+def read_run_facts(out_dir: str | Path) -> list[dict]:
+    """The facts table of a run folder as dicts."""
+    return read_run_table(out_dir, "facts", FACT_COLUMNS)
 
 
 def curated_facts(facts: list[dict], db_path: str | Path) -> tuple[list[dict], int]:
@@ -321,14 +329,5 @@ def claims_rows_kept(out_dir: str | Path) -> int:
 
 def read_claims(out_dir: str | Path) -> list[dict]:
     """claims.parquet of a run folder as dicts (lists as Python lists)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = Path(out_dir) / f"{CLAIMS_TABLE}.parquet"
-    if not path.exists():
-        raise EvidenceError(f"{path}: missing; run `alsfacts extract` (which writes it) again")
-    try:
-        return pq.read_table(path).to_pylist()
-    except (pa.ArrowException, OSError) as error:
-        raise EvidenceError(f"{path}: not a readable Parquet file ({error})") from None
+    return read_run_table(out_dir, CLAIMS_TABLE)
 

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.evidence import EvidenceError, EvidenceIndex, claim_rows, curated_facts, read_run_facts
+from pipeline.evidence import EvidenceError, EvidenceIndex, claim_rows, curated_facts, read_run_facts, read_run_table
 from pipeline.schema import PREDICATES
 
 TEMPLATE = Path(__file__).with_name("templates") / "report.html"
@@ -150,16 +150,10 @@ def _short(text: str, limit: int) -> str:
 # ---------------------------------------------------------------- the page
 
 def _read_table(out_dir: Path, name: str) -> list[dict]:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path = out_dir / f"{name}.parquet"
-    if not path.exists():
-        raise ReportError(f"{out_dir}: no {name}.parquet here; run `alsfacts extract PATH --out {out_dir}` first")
     try:
-        return pq.read_table(path).to_pylist()
-    except (pa.ArrowException, OSError) as error:
-        raise ReportError(f"{path}: not a readable Parquet file ({error}); run `alsfacts extract` again") from None
+        return read_run_table(out_dir, name)
+    except EvidenceError as error:
+        raise ReportError(str(error)) from None
 
 
 def _evidence(fact: dict, sources: dict[str, str], decisions: dict) -> dict:
