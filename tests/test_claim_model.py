@@ -112,3 +112,31 @@ def test_per_predicate_thresholds_decide_after_the_predicate():
     assert decide(scores, 0, PREDICATES, {"*": 0.35, "higher_in": 0.25}) == ("higher_in", True, False)
     assert decide(scores, 0, PREDICATES, {"*": 0.2, "higher_in": 0.4}) is None
     assert threshold_for({"*": 0.35, "causes": 0.5}, "treats") == 0.35
+
+
+def test_candidates_carry_mention_confidence_and_what_the_document_says_elsewhere():
+    from pipeline.nlp import build_nlp
+    from pipeline.training.claims import rule_pipeline
+
+    nlp = build_nlp()
+    with nlp.select_pipes(enable=rule_pipeline(nlp)):
+        doc = nlp(SEED_ARTICLE.read_text(encoding="utf-8"))
+    threshold = nlp.get_pipe("mention_filter").threshold
+    assert doc.ents and all(e._.mention_p is not None and e._.mention_p >= threshold for e in doc.ents)
+    cands = nlp.get_pipe("claim_model").doc_candidates(doc)
+    assert cands
+    for cand in cands:
+        conf = [f for f in cand.features if f.startswith("conf_")]
+        assert len(conf) == 2 and "conf_a=none" not in conf, conf
+        assert sum(f.startswith("pair_sents=") for f in cand.features) == 1
+    # Tregs and ALS meet in many sentences of the article; a rule fact about a pair shows in its
+    # candidates in the other sentences
+    repeated = [c for c in cands if "pair_sents=4" in c.features]
+    assert any({c.first.text.lower(), c.second.text.lower()} & {"tregs", "regulatory t cells"} for c in repeated)
+    elsewhere = [c for c in cands if any(f.startswith("rule_elsewhere=") for f in c.features)]
+    assert elsewhere
+    for cand in elsewhere:
+        key = {cand.first.kb_id_ or cand.first.text.lower(), cand.second.kb_id_ or cand.second.text.lower()}
+        others = [c for c in cands if c.rule is not None and c.sentence.start != cand.sentence.start
+                  and {c.first.kb_id_ or c.first.text.lower(), c.second.kb_id_ or c.second.text.lower()} == key]
+        assert others

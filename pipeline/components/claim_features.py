@@ -35,6 +35,12 @@ class Candidate:
     rule_forward: bool = True  # the rule fact's subject is `first`
 
 
+def _confidence(doc: Doc, span: Span) -> str:
+    """The mention filter's P(kept) of a mention, in tenths ("none" when no filter ran)."""
+    p = doc.user_data.get(("._.", "mention_p", span.start_char, span.end_char))
+    return "none" if p is None else f"{min(int(p * 10), 9)}"
+
+
 def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 34)) -> str:
     for edge in edges:
         if n <= edge:
@@ -193,6 +199,9 @@ def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sig
         f.append("a_population")
     if any(w in phrases.TREATMENT_NOUNS for w in bw[:2]):
         f.append("a_treatment_noun")
+    for side, span in (("a", a), ("b", b)):  # how sure the mention steps were of each argument
+        f.append(f"conf_{side}={_confidence(doc, span)}")
+        f.append(f"src_{side}={span.kb_id_.split(':')[0] if span.kb_id_ else 'none'}")
     attr_a, attr_b = phrases.attribute(doc, a), phrases.attribute(doc, b)
     if attr_a:
         f.append(f"attr_a={attr_a}")

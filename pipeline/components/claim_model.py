@@ -154,6 +154,7 @@ class ClaimClassifier:
                     unique = {(s.start, s.end): s for s in extra}
                     ents = sorted(ents + list(unique.values()), key=lambda s: (s.start, s.end))
             out.extend(candidates(doc, sent, ents, rules, self.cue_sign))
+        add_document_features(out, sentences[0])
         return out
 
     def featurize(self, cands: list[Candidate]):
@@ -200,6 +201,33 @@ class ClaimClassifier:
         if (Path(path) / "heads.npz").is_file():
             self.model = LinearHeads.from_disk(Path(path))
         return self
+
+
+def _concept_key(span: Span) -> str:
+    return span.kb_id_ or span.text.lower()
+
+
+def add_document_features(cands: list[Candidate], title: Span) -> None:
+    """What the rest of the document says about each candidate's two concepts: in how many
+    sentences they meet, whether the title names both, and which predicate a rule fact gave
+    them in another sentence (a paper repeats its main findings)."""
+    sentences_of: dict[frozenset, set] = {}
+    rule_elsewhere: dict[frozenset, set] = {}
+    keys = []
+    for cand in cands:
+        key = frozenset((_concept_key(cand.first), _concept_key(cand.second)))
+        keys.append(key)
+        sentences_of.setdefault(key, set()).add(cand.sentence.start)
+        if cand.rule is not None:
+            rule_elsewhere.setdefault(key, set()).add((cand.sentence.start, cand.rule.predicate))
+    for cand, key in zip(cands, keys):
+        n = len(sentences_of[key])
+        cand.features.append(f"pair_sents={min(n, 4)}")
+        if cand.sentence.start != title.start and title.start in sentences_of[key]:
+            cand.features.append("pair_in_title")
+        for start, predicate in sorted(rule_elsewhere.get(key, ())):
+            if start != cand.sentence.start:
+                cand.features.append(f"rule_elsewhere={predicate}")
 
 
 def threshold_for(threshold, predicate: str) -> float:

@@ -28,6 +28,9 @@ from spacy.tokens import Doc, Span
 from pipeline.components.feature_hashing import FeatureHashing
 from pipeline.components.linking import doc_text
 
+if not Span.has_extension("mention_p"):
+    Span.set_extension("mention_p", default=None)
+
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "mentions"
 N_FEATURES = 2 ** 18
 WORD_RE = re.compile(r"\w+")
@@ -124,8 +127,13 @@ class MentionFilter:
         return np.split(probs, np.cumsum(sizes)[:-1])
 
     def set_annotations(self, docs: list[Doc], scores: list[np.ndarray]) -> None:
+        """Keeps the mentions at or above the threshold; each kept one's P(kept) is its
+        `Span._.mention_p` (the claim model reads it)."""
         for doc, p in zip(docs, scores):
             ents = list(doc.ents)
+            user_data = doc.user_data
+            for e, prob in zip(ents, p):
+                user_data[("._.", "mention_p", e.start_char, e.end_char)] = float(prob)
             kept = [e for e, keep in zip(ents, p >= self.threshold) if keep]
             if len(kept) < len(ents):
                 doc.set_ents(kept, default="outside")
