@@ -62,6 +62,7 @@ TREE_TYPE_RULES = [
     ("G07.540", "OUTCOME"), ("G09.772", "OUTCOME"), ("G11.561.645", "OUTCOME"),
     ("G11.427.410.568", "OUTCOME"), ("G11.427.560", "OUTCOME"),
     ("B01", "ORGANISM"), ("B02", "ORGANISM"), ("B03", "ORGANISM"), ("B04", "ORGANISM"),
+    ("F03", "DISEASE"),  # mental disorders (schizophrenia, depressive disorder, insomnia): diseases in the gold and BC5CDR
 ]
 # source precedence for the same written form: lower wins
 RANK = {"curated": 0, "hgnc_symbol": 1, "mesh": 2, "hgnc_alias": 3, "hgnc_name": 3, "supp": 4}

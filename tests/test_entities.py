@@ -174,3 +174,18 @@ def test_drug_code_patterns(nlp, code):
 ])
 def test_cell_lines_scales_and_mutations_are_not_drug_codes(nlp, text):
     assert not [e.text for e in nlp(text).ents if e.label_ == "CHEMICAL_OR_DRUG"]
+
+
+def test_mental_disorders_are_diseases_in_a_train_abstract(nlp):
+    """MeSH's mental disorders (F03) and the behaviour descriptors the gold annotates as diseases
+    (apathy, depression, anxiety: pipeline/kb/mesh_overrides.tsv) are DISEASE mentions with ids."""
+    train_docs = DEV_DOCS.parents[1] / "train" / "docs.jsonl"
+    if not train_docs.is_file():
+        pytest.skip("../shared/gold/train is not beside the repo")
+    texts = {d["id"]: d["title"] + "\n\n" + d["text"] for d in map(json.loads, train_docs.read_text().splitlines())}
+    found = ents_by_text(nlp(texts["PMID:42347833"]))
+    assert ("DISEASE", "MESH:D057565") in found["apathy"]
+    assert ("DISEASE", "MESH:D003863") in found["depression"]
+    assert ("DISEASE", "MESH:D001007") in found["anxiety"]
+    found = ents_by_text(nlp(texts["PMID:42489904"]))
+    assert ("DISEASE", "MESH:D012559") in found["schizophrenia"]

@@ -37,6 +37,12 @@ def test_kb_loads_from_shipped_artifacts_without_network(monkeypatch):
     ("mice", ("NCBITaxon:10090", "ORGANISM")),
     ("spinal cord", ("MESH:D013116", "ANATOMY")),
     ("apoptosis", ("MESH:D017209", "OUTCOME")),
+    ("schizophrenia", ("MESH:D012559", "DISEASE")),   # MeSH F03, mental disorders
+    ("insomnia", ("MESH:D007319", "DISEASE")),
+    ("depression", ("MESH:D003863", "DISEASE")),      # F01, typed by pipeline/kb/mesh_overrides.tsv
+    ("apathy", ("MESH:D057565", "DISEASE")),
+    ("cancer", ("MESH:D009369", "DISEASE")),          # pipeline/kb/als_terms.tsv
+    ("spasticity", ("MESH:D009128", "DISEASE")),
 ])
 def test_variant_lookup(text, expected):
     hit = load_kb().lookup(text)
