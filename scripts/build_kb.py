@@ -150,6 +150,7 @@ def main():
         digest.update((res / f).read_bytes())
     for f in CURATED_FILES:
         digest.update((KB_DIR / f).read_bytes())
+    digest.update(json.dumps(TREE_TYPE_RULES).encode())  # the tree-to-type rules shape the KB as much as the files
     version = "alsfacts-kb-" + digest.hexdigest()[:12]
 
     stop = {r["term"].lower() for r in read_curated("stop_terms.tsv")}
