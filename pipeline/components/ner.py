@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, Optional
 
 import spacy
 from spacy.attrs import IDX, ORTH, SPACY
@@ -143,12 +143,15 @@ def feature_doc(vocab, doc: Doc, tags: list = None) -> Doc:
 
 
 @spacy.registry.readers("alsfacts.ner_corpus.v1")
-def create_ner_corpus(path: Path, limit: int = 0):
+def create_ner_corpus(path: Optional[Path], limit: int = 0):
     """Training examples from a DocBin written by scripts/train_ner.py (Docs already on the model's
     tokens, see `feature_doc`). The predicted side keeps the reference's tokens and dictionary TAGs
-    (spaCy's own Corpus would re-tokenize the text and drop them)."""
+    (spaCy's own Corpus would re-tokenize the text and drop them). `path` may be unset for a
+    corpus the command does not read (`spacy train` resolves corpora.pretrain too)."""
 
     def read(nlp: Language) -> Iterator[Example]:
+        if path is None:
+            raise ValueError("alsfacts.ner_corpus.v1: no path given for this corpus (set it in [paths])")
         docs = DocBin().from_disk(path).get_docs(nlp.vocab)
         for n, reference in enumerate(docs):
             if limit and n >= limit:
