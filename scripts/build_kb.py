@@ -125,6 +125,18 @@ def usable_mesh_synonym(s: str) -> bool:
     return 0 < len(s) <= MAX_TERM_CHARS and "," not in s and len(s.split()) <= MAX_TERM_WORDS
 
 
+NEOPLASM_WORDS = {"neoplasm", "neoplasms", "tumor", "tumors"}
+
+
+def cancer_names(term: str) -> list:
+    """"Breast Neoplasms" -> "Breast Cancer", "Breast Cancers": this MeSH edition names neoplasms
+    without the word cancer, which is how most texts name them."""
+    words = term.split()
+    if len(words) < 2 or words[-1].lower() not in NEOPLASM_WORDS:
+        return []
+    return [" ".join(words[:-1] + [last]) for last in ("Cancer", "Cancers")]
+
+
 def usable_supp_synonym(s: str) -> bool:
     if not usable_mesh_synonym(s) or len(s) < 4:
         return False
@@ -150,7 +162,7 @@ def main():
         digest.update((res / f).read_bytes())
     for f in CURATED_FILES:
         digest.update((KB_DIR / f).read_bytes())
-    digest.update(json.dumps(TREE_TYPE_RULES).encode())  # the tree-to-type rules shape the KB as much as the files
+    digest.update(Path(__file__).read_bytes())  # the builder's rules (tree types, name variants) shape the KB too
     version = "alsfacts-kb-" + digest.hexdigest()[:12]
 
     stop = {r["term"].lower() for r in read_curated("stop_terms.tsv")}
@@ -194,6 +206,9 @@ def main():
             for s in [name] + (syns.split("|") if syns else []):
                 if usable_mesh_synonym(s):
                     add_term(s, cid, "mesh")
+                    if typ == "DISEASE" and any(t.startswith("C04") for t in trees.split("|")):
+                        for variant in cancer_names(s):
+                            add_term(variant, cid, "mesh")
 
     # --- HGNC (approved genes); MeSH protein descriptors that name one human gene are remapped
     hgnc_rows = []

@@ -70,10 +70,12 @@ def test_extract_writes_the_claims_table_with_exact_counts(run):
     assert claims[IL2_UP]["agreement"] == claims[IL2_DOWN]["agreement"] == "contradicted"
     assert list(claims[IL2_UP]["contradicting_claims"]) == [IL2_DOWN]
     assert list(claims[IL2_DOWN]["contradicting_claims"]) == [IL2_UP]
-    # the rest (what d.txt says about the patients with ALS) is said once, so nothing disputes it
+    # the rest (what a.txt and d.txt say about the patients with ALS) is said once, so nothing disputes it
     supported = [k for k, row in claims.items() if row["agreement"] == "supported"]
     assert supported and set(supported) == set(claims) - {RILUZOLE, IL2_UP, IL2_DOWN}
-    assert all(list(claims[k]["doc_ids"]) == ["d.txt"] and claims[k]["n_documents"] == 1 for k in supported)
+    for k in supported:
+        assert claims[k]["n_documents"] == 1 and list(claims[k]["doc_ids"])[0] in ("a.txt", "d.txt")
+        assert claims[k]["object_id"] == "MESH:D000690" and not list(claims[k]["contradicting_claims"])
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["rows"]["claims"] == len(claims) == 3 + len(supported)
 

@@ -42,6 +42,8 @@ def test_kb_loads_from_shipped_artifacts_without_network(monkeypatch):
     ("depression", ("MESH:D003863", "DISEASE")),      # F01, typed by pipeline/kb/mesh_overrides.tsv
     ("apathy", ("MESH:D057565", "DISEASE")),
     ("cancer", ("MESH:D009369", "DISEASE")),          # pipeline/kb/als_terms.tsv
+    ("breast cancer", ("MESH:D001943", "DISEASE")),   # "Breast Neoplasms" named as texts name it (build_kb.cancer_names)
+    ("lung cancers", ("MESH:D008175", "DISEASE")),
     ("spasticity", ("MESH:D009128", "DISEASE")),
 ])
 def test_variant_lookup(text, expected):

@@ -163,7 +163,7 @@ def test_shipped_manifest_records_data_and_figures(shipped):
 def test_resolve_merge_lets_the_model_win_where_the_table_says(shipped, dict_nlp):
     """`resolve` (default): the model's span replaces an overlapping dictionary entity only for
     the (relation, dictionary type, model type) rows of MODEL_WINS; otherwise the dictionary stays."""
-    text = "Women with breast cancer received riluzole hydrochloride, lithium therapy and cyclosporine."
+    text = "Women with breast tumours received riluzole hydrochloride, lithium therapy and cyclosporine."
     doc = dict_nlp(text)
     before = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
     assert before["breast"][0] == "ANATOMY" and before["lithium therapy"][0] == "INTERVENTION"
@@ -173,7 +173,7 @@ def test_resolve_merge_lets_the_model_win_where_the_table_says(shipped, dict_nlp
         start = text.index(phrase)
         return (start, start + len(phrase), label)
 
-    spans = [at("breast cancer", "DISEASE"), at("riluzole hydrochloride", "CHEMICAL_OR_DRUG"),
+    spans = [at("breast tumours", "DISEASE"), at("riluzole hydrochloride", "CHEMICAL_OR_DRUG"),
              at("lithium", "CHEMICAL_OR_DRUG"), at("cyclosporine", "CHEMICAL_OR_DRUG")]
     assert shipped.merge == "resolve"
     shipped.add_spans(doc, spans)
@@ -181,7 +181,7 @@ def test_resolve_merge_lets_the_model_win_where_the_table_says(shipped, dict_nlp
     assert after["riluzole hydrochloride"][0] == "CHEMICAL_OR_DRUG" and "riluzole" not in after  # longer chemical
     for kept in ("breast", "lithium therapy", "cyclosporine"):   # rows where ALS gold follows the dictionary
         assert after[kept] == before[kept]
-    assert "breast cancer" not in after and "lithium" not in after
+    assert "breast tumours" not in after and "lithium" not in after
     assert relation(0, 5, 0, 5) == "same" and relation(0, 9, 2, 5) == "longer" and relation(1, 3, 0, 5) == "shorter"
 
 
@@ -194,5 +194,6 @@ def test_supported_merge_drops_dictionary_chemicals_the_model_does_not_see(dict_
     start = text.index("riluzole")
     found = [(start, start + len("riluzole"), "CHEMICAL_OR_DRUG")]
     dropped = {text[s:e] for s, e in AlsNer.unsupported(doc, dictionary, found)}
-    assert dropped == {"placebo", "ALS"}  # riluzole: the model found it; breast, lithium therapy: other types
+    # riluzole: the model found it; lithium therapy: another type; "breast cancer" and ALS: diseases it did not see
+    assert dropped == {"placebo", "ALS", "breast cancer"}
     assert "patients" in POPULATION_NOUNS
