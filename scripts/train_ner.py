@@ -68,7 +68,6 @@ COMPLETE_TYPES = {
     "ncbi_disease": {DISEASE},
     "bionlp13cg": {CHEMICAL, GENE},  # Cancer only: other diseases are not annotated
 }
-# a word that may well be a gene symbol: letters and digits mixed, or two capitals
 # unlabelled text for `spacy pretrain`: (folder, file, reader); none of it is reported on
 PRETRAIN_TEXTS = (
     ("bc5cdr", "CDR_TrainingSet.PubTator.txt", "pubtator"), ("biored", "Train.PubTator", "pubtator"),
@@ -81,6 +80,7 @@ PRETRAIN_TEXTS = (
 PRETRAIN = Path("/tmp/alsfacts-ner/pretrain")  # derived: the pretraining corpus and tok2vec weights
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+")
 SEGMENT_RE = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")  # sentences, and titles apart from their text
+# a word that may well be a gene symbol: letters and digits mixed, or two capitals
 GENE_LIKE_RE = re.compile(r"[A-Za-z].*\d|\d.*[A-Za-z]|[A-Z].*[A-Z]")
 
 app = typer.Typer(add_completion=False, help=__doc__)
@@ -303,15 +303,10 @@ def train(corpus: Path = typer.Option(CORPUS), out: Path = typer.Option(Path("/t
 # ---------------------------------------------------------------------------- pretraining
 def read_jsonl_texts(path: Path) -> list:
     """Texts of a JSON-lines file: title + abstract/text, or the tokens of a token-per-field record."""
+    from pipeline.training.gold import read_jsonl
+
     texts = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as err:
-            typer.echo(f"{path}:{n}: not JSON ({err}); line skipped", err=True)
-            continue
+    for record in read_jsonl(path):
         if "tokens" in record:
             texts.append(" ".join(record["tokens"]))
         else:
