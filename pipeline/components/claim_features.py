@@ -5,7 +5,9 @@ at most `MAX_GAP` tokens apart) is a candidate. Its features are strings: the en
 types and their order, the distance, the words between and around the pair, the
 trigger-table classes and comparison signs found between and around it, brackets,
 coordination, clause breaks, negation and hedge cues, and the rule fact (predicate and
-direction) that the hand-written extractor proposed for the same pair, if any.
+direction) that the hand-written extractor proposed for the same pair, if any, and the
+sentence's own words (`sw=`: what the sentence is about, e.g. "efficacy", "risk",
+"correlated", whichever pair it concerns).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ TRIGGERS_KEY = "alsfacts.triggers"
 CLAUSE_WORDS = phrases.CLAUSE_BREAKS | phrases.RELATIVE_PRONOUNS | {"whether", "if", "than", "compared", "versus", "vs."}
 MEMBER_WORDS = {"such", "including", "like", "e.g.", "namely"}
 COORDINATION_WORDS = {",", "and", "or", "/", "as", "well", "and/or", "the", "both", "either"}
+# function words left out of the sentence's bag of words (negations, comparatives and modals stay)
+SENTENCE_STOP_WORDS = {"the", "a", "an", "of", "in", "and", "or", "to", "with", "for", "was", "were", "is", "are",
+                       "be", "by", "on", "at", "as", "that", "this", "from", "we", "our", "these", "which"}
 
 
 @dataclass
@@ -82,6 +87,8 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
               f"nents={_bucket(len(ents), (2, 3, 4, 6, 9))}"]
     if negation_in_sentence:
         shared.append("neg_sent")
+    shared += sorted({f"sw={words[i]}" for i in range(sent.start, sent.end)
+                      if words[i].isalpha() and words[i] not in SENTENCE_STOP_WORDS})
     out = []
     for i, first in enumerate(ents):
         for second in ents[i + 1:]:
