@@ -470,9 +470,18 @@ def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model"
 def evaluate(model: Path = typer.Argument(SHIPPED), data: Path = typer.Option(DATA),
              merge: str = typer.Option("model,dictionary,filtered,resolve,supported",
                                        help="comma-separated: model, dictionary, or a merge rule of "
-                                            "pipeline/components/ner.py (resolve, supported, filtered, add, linked, longer)")) -> None:
+                                            "pipeline/components/ner.py (resolve, supported, filtered, add, linked, longer)"),
+             update_manifest: bool = typer.Option(False, help="also record the merge rules' scores in the model's "
+                                                             "manifest.json (after a change to a merge rule: the model "
+                                                             "and its own scores are unchanged)")) -> None:
     """Print strict BC5CDR development-split scores as JSON."""
-    typer.echo(json.dumps(evaluate_bc5cdr(model, data, tuple(merge.split(","))), indent=1))
+    scores = evaluate_bc5cdr(model, data, tuple(merge.split(",")))
+    typer.echo(json.dumps(scores, indent=1))
+    if update_manifest:
+        path = Path(model) / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["bc5cdr_dev_strict"].update({merge: v for merge, v in scores.items() if merge != "model"})
+        path.write_text(json.dumps(manifest, indent=1))
 
 
 @app.command()

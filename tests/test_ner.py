@@ -142,6 +142,24 @@ def test_filtered_merge_keeps_lone_words_only_when_linked(shipped, dict_nlp):
     assert other_id == ""
 
 
+def test_lone_drug_and_disease_names_stay_when_the_kb_lacks_them(shipped, dict_nlp, train_ner):
+    # BC5CDR development abstract 17042884 (never trained on): "quetiapine" is in no KB term list,
+    # so only the model finds it; as a lowercase lone word that is no adjective, it stays unlinked
+    records = {pmid: text for pmid, text, _ in train_ner.read_pubtator(DATA / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")}
+    doc = dict_nlp(records["17042884"])
+    assert not any(e.text.lower() == "quetiapine" for e in doc.ents)
+    shipped.add_spans(doc, shipped.predict_spans([doc])[0])
+    quetiapine = [e for e in doc.ents if e.text.lower() == "quetiapine"]
+    assert quetiapine and {e.label_ for e in quetiapine} == {"CHEMICAL_OR_DRUG"}
+    # the model's abbreviation-like and adjective-like lone words still need the KB's link
+    text = "Serum QRX was inflammatory in hereditary motor neuronopathy."
+    doc = dict_nlp(text)
+    spans = [(text.index("QRX"), text.index("QRX") + 3, "DISEASE"),
+             (text.index("inflammatory"), text.index("inflammatory") + len("inflammatory"), "DISEASE")]
+    shipped.add_spans(doc, spans)
+    assert not {"QRX", "inflammatory"} & {e.text for e in doc.ents}
+
+
 def test_merge_off_loads_no_model(dict_nlp):
     ner = AlsNer(dict_nlp, "ner", merge="off")
     assert ner.model is None
