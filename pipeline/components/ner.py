@@ -19,8 +19,8 @@ per `merge`:
     adjectives ("inflammatory"), names ("PubMed"); on gold/train 13% of added all-capital words
     were right, against 54-63% of multi-word, letter-and-digit ("PGK1") and linked spans. Other
     lone words stay unlinked: drug and disease names the KB lacks ("quetiapine", "akathisia";
-    BC5CDR development strict F1 of the default pipeline 0.765 → 0.778, gold/train CV entity F1
-    0.708 → 0.706, seed+dev unchanged).
+    BC5CDR development strict F1 of the default pipeline 0.765 → 0.775, gold/train CV entity F1
+    0.708 → 0.707, seed+dev unchanged).
   - "linked": as "add", but only spans the KB links (exact/variant form or TF-IDF) to a concept
     of the span's type.
   - "longer": as "add", and a model span that covers dictionary entities entirely and is longer
