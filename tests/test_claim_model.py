@@ -140,3 +140,22 @@ def test_candidates_carry_mention_confidence_and_what_the_document_says_elsewher
         others = [c for c in cands if c.rule is not None and c.sentence.start != cand.sentence.start
                   and {c.first.kb_id_ or c.first.text.lower(), c.second.kb_id_ or c.second.text.lower()} == key]
         assert others
+
+
+def test_candidates_read_their_own_sentence_words():
+    from pipeline.nlp import build_nlp
+    from pipeline.training.claims import rule_pipeline
+
+    nlp = build_nlp()
+    with nlp.select_pipes(enable=rule_pipeline(nlp)):
+        doc = nlp(SEED_ARTICLE.read_text(encoding="utf-8"))
+    cands = nlp.get_pipe("claim_model").doc_candidates(doc)
+    assert cands
+    for cand in cands:
+        words = {f[3:] for f in cand.features if f.startswith("sw=")}
+        sentence = {t.lower_ for t in cand.sentence if t.is_alpha}
+        assert words and words <= sentence  # the candidate's own sentence, nothing from elsewhere
+        assert not words & {"the", "of", "and", "was"}  # function words are left out
+    # the "inverse link" sentence: its words reach every pair in it, whichever pair
+    inverse = [c for c in cands if "sw=inverse" in c.features]
+    assert inverse and all("sw=link" in c.features for c in inverse)
