@@ -25,7 +25,8 @@ TRIGGERS_KEY = "alsfacts.triggers"
 CLAUSE_WORDS = phrases.CLAUSE_BREAKS | phrases.RELATIVE_PRONOUNS | {"whether", "if", "than", "compared", "versus", "vs."}
 MEMBER_WORDS = {"such", "including", "like", "e.g.", "namely"}
 COORDINATION_WORDS = {",", "and", "or", "/", "as", "well", "and/or", "the", "both", "either"}
-# function words left out of the sentence's bag of words (negations, comparatives and modals stay)
+# function words left out of the sentence's bag of words; not linking.FUNCTION_WORDS, which also holds
+# the negations, comparatives and modals ("not", "more", "may", "without") this bag keeps as cues
 SENTENCE_STOP_WORDS = {"the", "a", "an", "of", "in", "and", "or", "to", "with", "for", "was", "were", "is", "are",
                        "be", "by", "on", "at", "as", "that", "this", "from", "we", "our", "these", "which"}
 
