@@ -154,6 +154,20 @@ def test_formula_recognizer_does_not_flood(nlp, text):
     assert not [e.text for e in nlp(text).ents if e.label_ == "CHEMICAL_OR_DRUG"]
 
 
+def test_mercury_is_no_pressure_unit(nlp):
+    """"mm Hg" in a BC5CDR development abstract (19923525, blood pressures) is a unit, not
+    mercury; mercury written "Hg" elsewhere is still found."""
+    bc5cdr_dev = ROOT.parent / "shared" / "data" / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt"
+    if not bc5cdr_dev.exists():
+        pytest.skip("shared corpora not present: ../shared/data")
+    lines = [line for line in bc5cdr_dev.read_text(encoding="utf-8").splitlines() if line.startswith("19923525|")]
+    text = lines[0].split("|", 2)[2] + " " + lines[1].split("|", 2)[2]
+    assert "mm Hg" in text
+    assert not [e.text for e in nlp(text).ents if e.text == "Hg"]
+    by_text = {e.text: e for e in nlp("Workers exposed to mercury (Hg) vapour had tremor.").ents}
+    assert by_text["Hg"].kb_id_ == "MESH:D008628"
+
+
 def test_drug_codes_in_a_dev_abstract(nlp):
     """"(QRL-201)" in PMID:42359165 is a drug code; "Phase 1/2" and years are not."""
     doc = nlp(dev_text("PMID:42359165"))

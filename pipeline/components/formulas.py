@@ -122,9 +122,17 @@ def is_chemistry(text: str) -> bool:
     return len(elements) > 1 and counts != [] and any(len(e) == 2 for e in elements)
 
 
+# a pressure unit: "135 mm Hg" names no mercury
+PRESSURE_UNITS = {"Hg"}
+LENGTH_UNIT_BEFORE_RE = re.compile(r"(?<![A-Za-z])[cm]m[ \u2009\u00a0]?$")
+
+
 def find_formula(text: str, pos: int):
     """(end, compact formula) of a formula at `pos`, or None."""
     m = FORMULA_RE.match(text, pos)
     if m is None or not is_chemistry(m.group(0)):
         return None
-    return m.end(), compact(m.group(0))
+    formula = compact(m.group(0))
+    if formula in PRESSURE_UNITS and LENGTH_UNIT_BEFORE_RE.search(text, max(0, pos - 4), pos):
+        return None
+    return m.end(), formula
