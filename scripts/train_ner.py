@@ -427,10 +427,23 @@ def strict_scores(gold: list, predicted: list) -> dict:
     return scores
 
 
+def pipeline_mentions(records: list, wanted: set) -> list:
+    """(pmid, start, end, type) of the entities table the whole default pipeline (shipped models)
+    writes for each abstract, as `alsfacts extract` would."""
+    from pipeline.nlp import build_nlp
+    from pipeline.records import table_entities
+
+    nlp = build_nlp()
+    return [(pmid, e.start_char, e.end_char, e.label_)
+            for (pmid, _, _), doc in zip(records, nlp.pipe([r[1] for r in records], batch_size=64))
+            for e in table_entities(doc) if e.label_ in wanted]
+
+
 def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model",)) -> dict:
     """Strict mention P/R/F1 on the BC5CDR development split (chemicals + diseases), per merge:
-    the NER alone ("model"), the dictionary alone ("dictionary"), or the dictionary plus the NER
-    under a merge rule of pipeline/components/ner.py ("resolve", "supported", "filtered", "add", ...)."""
+    the NER alone ("model"), the dictionary alone ("dictionary"), the dictionary plus the NER
+    under a merge rule of pipeline/components/ner.py ("resolve", "supported", "filtered", "add", ...),
+    or the entities table of the whole default pipeline with the shipped models ("pipeline")."""
     from pipeline.components.ner import AlsNer
 
     records = read_pubtator(data / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")
@@ -442,6 +455,9 @@ def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model"
     spans_per_doc = None
     results = {}
     for merge in merges:
+        if merge == "pipeline":
+            results[merge] = strict_scores(gold, pipeline_mentions(records, wanted))
+            continue
         docs = list(nlp.pipe(texts, batch_size=64))
         if merge != "dictionary" and spans_per_doc is None:
             ner = AlsNer(nlp, "ner", model_path=str(model_dir), use_tfidf=False)
@@ -469,8 +485,9 @@ def evaluate_bc5cdr(model_dir: Path, data: Path = DATA, merges: tuple = ("model"
 @app.command()
 def evaluate(model: Path = typer.Argument(SHIPPED), data: Path = typer.Option(DATA),
              merge: str = typer.Option("model,dictionary,filtered,resolve,supported",
-                                       help="comma-separated: model, dictionary, or a merge rule of "
-                                            "pipeline/components/ner.py (resolve, supported, filtered, add, linked, longer)"),
+                                       help="comma-separated: model, dictionary, a merge rule of "
+                                            "pipeline/components/ner.py (resolve, supported, filtered, add, linked, "
+                                            "longer), or pipeline (the whole default pipeline's entities table)"),
              update_manifest: bool = typer.Option(False, help="also record the merge rules' scores in the model's "
                                                              "manifest.json (after a change to a merge rule: the model "
                                                              "and its own scores are unchanged)")) -> None:

@@ -104,3 +104,24 @@ def test_quality_floors_on_seed_and_dev_gold(run):
     report = evaluate(load_gold([SHARED / "gold" / "seed", SHARED / "gold" / "dev"]), load_predictions(run))
     assert report["entities"]["overall"]["f1"] >= 0.80
     assert report["facts"]["strict"]["f1"] >= 0.55
+
+
+def test_population_nouns_are_listed_only_as_fact_arguments(run):
+    """FACTS_SPEC §3 types "patients" DISEASE (with the disease's id) as the object of `safe_in`,
+    `higher_in` or `lower_in`; elsewhere in the seed article it is no disease mention, so the
+    entities table leaves it out, while the fact "Treg infusions safe_in patients" keeps its row."""
+    from pipeline.components.mention_phrases import POPULATION_NOUNS
+
+    entities, facts = _table(run, "entities"), _table(run, "facts")
+    seed_entities = entities[entities.doc_id == "als_news_tregs.txt"]
+    seed_facts = facts[facts.doc_id == "als_news_tregs.txt"]
+    arguments = {(r.subject_start, r.subject_end) for r in seed_facts.itertuples()} | \
+                {(r.object_start, r.object_end) for r in seed_facts.itertuples()}
+    listed = [(r.start, r.end) for r in seed_entities.itertuples()
+              if r.type == "DISEASE" and r.text.split()[-1].lower() in POPULATION_NOUNS]
+    safe_in = seed_facts[seed_facts.predicate == "safe_in"]
+    assert any(r.object_text.lower() == "patients" for r in safe_in.itertuples())
+    assert listed and set(listed) <= arguments
+    text = _texts(run)["als_news_tregs.txt"]
+    unlisted = [i for i in range(len(text)) if text.startswith("patients", i) and (i, i + 8) not in listed]
+    assert unlisted  # the article says "patients" more often than its facts use it

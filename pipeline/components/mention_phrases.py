@@ -182,6 +182,13 @@ def phrase_start(infos: list, idxs: list, owners: TokenOwners, h: int, kind: str
     return start
 
 
+def stands_for_population(span) -> bool:
+    """A DISEASE mention that names the patients rather than the disease ("patients", "female
+    patients"): FACTS_SPEC §3 gives it the disease's type and id as the object of `safe_in`,
+    `higher_in` or `lower_in`, but it is no disease mention of its own."""
+    return span.label_ == DISEASE and span[-1].lower_ in POPULATION_NOUNS
+
+
 def population_start(infos: list, idxs: list, owners: TokenOwners, h: int) -> int:
     """"female patients", "participants"; None after a disease mention ("ALS patients")."""
     start, j = h, h - 1

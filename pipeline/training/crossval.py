@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores
 from pipeline.evaluate import GoldSet, score_predictions
+from pipeline.records import table_entities
 from pipeline.training import claims as claim_training
 from pipeline.training.gold import GoldDocument, document_folds
 
@@ -36,9 +37,11 @@ def process(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> 
     return out
 
 
-def entity_rows(doc, doc_id: str) -> list[dict]:
+def entity_rows(doc, doc_id: str, facts: list | None = None) -> list[dict]:
+    """The entities table's mentions (`records.table_entities`: `facts` are the Doc's facts), as
+    `alsfacts eval` reads them."""
     return [{"doc_id": doc_id, "text": e.text, "type": e.label_, "concept_id": e.kb_id_,
-             "start": e.start_char, "end": e.end_char} for e in doc.ents]
+             "start": e.start_char, "end": e.end_char} for e in table_entities(doc, facts)]
 
 
 def fact_rows(facts, doc_id: str) -> list[dict]:
@@ -60,7 +63,7 @@ def _gold_set(docs: list[ProcessedDocument]) -> GoldSet:
 
 
 def _score(docs: list[ProcessedDocument], facts_of: dict[str, list]) -> dict:
-    entities = pd.DataFrame([r for d in docs for r in entity_rows(d.doc, d.gold.doc_id)])
+    entities = pd.DataFrame([r for d in docs for r in entity_rows(d.doc, d.gold.doc_id, facts_of[d.gold.doc_id])])
     facts = pd.DataFrame([r for d in docs for r in fact_rows(facts_of[d.gold.doc_id], d.gold.doc_id)])
     if facts.empty:
         facts = None
