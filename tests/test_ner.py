@@ -2,6 +2,7 @@
 types, training on a slice end to end, and the shipped model on real text."""
 import importlib.util
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -180,24 +181,28 @@ def test_shipped_manifest_records_data_and_figures(shipped):
 
 def test_resolve_merge_lets_the_model_win_where_the_table_says(shipped, dict_nlp):
     """`resolve` (default): the model's span replaces an overlapping dictionary entity only for
-    the (relation, dictionary type, model type) rows of MODEL_WINS; otherwise the dictionary stays."""
-    text = "Women with breast tumours received riluzole hydrochloride, lithium therapy and cyclosporine."
+    the (relation, dictionary type, model type) rows of MODEL_WINS, and a gene or protein typed so
+    by MeSH alone (not an HGNC gene) on the model's same chemical span; otherwise the dictionary stays."""
+    text = ("Women with breast tumours received riluzole hydrochloride, lithium therapy and cyclosporine; "
+            "serum NfL fell.")
     doc = dict_nlp(text)
     before = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
     assert before["breast"][0] == "ANATOMY" and before["lithium therapy"][0] == "INTERVENTION"
-    assert before["riluzole"][0] == "CHEMICAL_OR_DRUG" and before["cyclosporine"][0] == "GENE_OR_PROTEIN"
+    assert before["riluzole"][0] == "CHEMICAL_OR_DRUG"
+    assert before["cyclosporine"] == ("GENE_OR_PROTEIN", "MESH:D003524") and before["NfL"][1].startswith("HGNC:")
 
     def at(phrase, label):
         start = text.index(phrase)
         return (start, start + len(phrase), label)
 
     spans = [at("breast tumours", "DISEASE"), at("riluzole hydrochloride", "CHEMICAL_OR_DRUG"),
-             at("lithium", "CHEMICAL_OR_DRUG"), at("cyclosporine", "CHEMICAL_OR_DRUG")]
+             at("lithium", "CHEMICAL_OR_DRUG"), at("cyclosporine", "CHEMICAL_OR_DRUG"), at("NfL", "CHEMICAL_OR_DRUG")]
     assert shipped.merge == "resolve"
     shipped.add_spans(doc, spans)
     after = {e.text: (e.label_, e.kb_id_) for e in doc.ents}
     assert after["riluzole hydrochloride"][0] == "CHEMICAL_OR_DRUG" and "riluzole" not in after  # longer chemical
-    for kept in ("breast", "lithium therapy", "cyclosporine"):   # rows where ALS gold follows the dictionary
+    assert after["cyclosporine"] == ("CHEMICAL_OR_DRUG", "MESH:D003524")  # a peptide drug, the same concept
+    for kept in ("breast", "lithium therapy", "NfL"):   # where ALS gold follows the dictionary
         assert after[kept] == before[kept]
     assert "breast tumours" not in after and "lithium" not in after
     assert relation(0, 5, 0, 5) == "same" and relation(0, 9, 2, 5) == "longer" and relation(1, 3, 0, 5) == "shorter"
@@ -215,3 +220,25 @@ def test_supported_merge_drops_dictionary_chemicals_the_model_does_not_see(dict_
     # riluzole: the model found it; lithium therapy: another type; "breast cancer" and ALS: diseases it did not see
     assert dropped == {"placebo", "ALS", "breast cancer"}
     assert "patients" in POPULATION_NOUNS
+
+
+def test_an_abbreviation_defined_in_the_text_keeps_its_long_forms_type(shipped, dict_nlp, train_ner):
+    """BC5CDR development abstract 6436733 (never trained on) defines "valproic acid (VPA)": the KB
+    does not link the letters "VPA", so the model's "VPA" would be dropped as an unlinked
+    abbreviation-like word; the long form ends with the dictionary's valproic acid, so every
+    "VPA" stays, a chemical with valproic acid's id."""
+    records = {pmid: text for pmid, text, _ in train_ner.read_pubtator(DATA / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")}
+    doc = dict_nlp(records["6436733"])
+    assert any(a["short_text"] == "VPA" for a in doc._.abbreviations)
+    acid = [e for e in doc.ents if e.text.lower() == "valproic acid"]
+    occurrences = len(re.findall(r"\bVPA\b", doc.text))
+    assert acid and len([e for e in doc.ents if e.text == "VPA"]) < occurrences
+    spans = shipped.predict_spans([doc])[0]
+    shipped.add_spans(doc, spans)
+    vpa = [e for e in doc.ents if e.text == "VPA"]
+    assert len(vpa) == occurrences and {(e.label_, e.kb_id_) for e in vpa} == {("CHEMICAL_OR_DRUG", acid[0].kb_id_)}
+    # an undefined abbreviation-like word the KB does not link still needs the link
+    text = "Serum QRX rose in hereditary motor neuronopathy."
+    doc = dict_nlp(text)
+    shipped.add_spans(doc, [(text.index("QRX"), text.index("QRX") + 3, "CHEMICAL_OR_DRUG")])
+    assert "QRX" not in {e.text for e in doc.ents}

@@ -20,7 +20,9 @@ per `merge`:
     were right, against 54-63% of multi-word, letter-and-digit ("PGK1") and linked spans. Other
     lone words stay unlinked: drug and disease names the KB lacks ("quetiapine", "akathisia";
     BC5CDR development strict F1 of the default pipeline 0.765 → 0.775, gold/train CV entity F1
-    0.708 → 0.707, seed+dev unchanged).
+    0.708 → 0.707, seed+dev unchanged). An abbreviation defined in the text whose long form ends
+    with an entity or model span of the same type is kept, with that entity's id ("valproic acid
+    (VPA)").
   - "linked": as "add", but only spans the KB links (exact/variant form or TF-IDF) to a concept
     of the span's type.
   - "longer": as "add", and a model span that covers dictionary entities entirely and is longer
@@ -28,7 +30,8 @@ per `merge`:
   - "resolve" (default): as "filtered", and where a model span overlaps dictionary entities,
     the row of `MODEL_WINS` for how they lie (same span, model longer, model shorter) and
     their two types decides whether the model's span replaces them ("5-fluorouracil" over the
-    dictionary's "fluorouracil"); otherwise the dictionary's entities stay.
+    dictionary's "fluorouracil"), as does `model_wins` for a MeSH-typed protein the model calls
+    a chemical ("cyclosporine"); otherwise the dictionary's entities stay.
   - "supported": as "resolve", and a dictionary chemical or disease that no model span overlaps
     is dropped (population nouns such as "patients", typed DISEASE by FACTS_SPEC, are kept).
   - "off": the model is not loaded and the Doc is left as the dictionary made it.
@@ -69,6 +72,19 @@ MODEL_WINS = {
     ("shorter", CHEMICAL, DISEASE): "BC5CDR 2 / 0, gold/train 0 / 0",
     ("shorter", DISEASE, CHEMICAL): "BC5CDR 5 / 0, gold/train 2 / 2",
 }
+# And one row that depends on where the dictionary's type comes from: a dictionary gene or
+# protein that MeSH alone types so (no HGNC gene behind it: peptide drugs such as
+# "cyclosporine", "enalapril", "vancomycin", "oxytocin") yields to the model's chemical on the
+# same span (BC5CDR dev 75 / 0, 15 neither; gold/train 1 / 0, "rituximab", 5 neither); an HGNC
+# gene stays (gold/train 0 / 32, "NfL").
+def model_wins(how: str, dictionary_label: str, model_label: str, dictionary_id: str) -> bool:
+    """Whether the model's span replaces an overlapping dictionary entity (see MODEL_WINS)."""
+    if (how, dictionary_label, model_label) in MODEL_WINS:
+        return True
+    return how == "same" and (dictionary_label, model_label) == (GENE, CHEMICAL) and \
+        not dictionary_id.startswith("HGNC:")
+
+
 # Rows left to the dictionary because ALS gold follows it where BC5CDR does not:
 # ("longer", DISEASE, DISEASE) BC5CDR 125 / 107, gold/train 4 / 22; ("shorter", DISEASE, DISEASE)
 # 50 / 31 vs 102 / 148; ("shorter", CHEMICAL, CHEMICAL) 31 / 14 vs 4 / 21; ("longer", ANATOMY,
@@ -250,12 +266,13 @@ class AlsNer:
                 elif all(s <= ds and de <= e for ds, de in inside) and (s, e) not in inside:
                     new.append(CharSpan(s, e, label, tuple(inside)))
         elif self.merge in ("resolve", "supported"):
+            ids = {(e.start_char, e.end_char): e.kb_id_ for e in doc.ents}
             new = []
             for s, e, label in spans:
                 inside = [(ds, de, dl) for ds, de, dl in dictionary if ds < e and s < de]
                 if not inside:
                     new.append(CharSpan(s, e, label))
-                elif all((relation(s, e, ds, de), dl, label) in MODEL_WINS for ds, de, dl in inside):
+                elif all(model_wins(relation(s, e, ds, de), dl, label, ids[(ds, de)]) for ds, de, dl in inside):
                     new.append(CharSpan(s, e, label, tuple((ds, de) for ds, de, _ in inside)))
         else:
             new = [CharSpan(s, e, label) for s, e, label in spans if not any(taken[s:e])]
@@ -266,9 +283,13 @@ class AlsNer:
         same = {(e.start_char, e.end_char): (e.kb_id_, e._.concept_name, e._.score) for e in doc.ents}
         links = [same[m.replaces[0]] if m.replaces == ((m.start_char, m.end_char),) else link
                  for m, link in zip(new, links)]
+        long_forms = defined_long_forms(doc, spans)
         kept = []
         for m, span_text, (concept_id, name, score) in zip(new, texts, links):
-            if name or self.merge in ("add", "longer") or \
+            long_form = long_forms.get((span_text, m.label))
+            if not name and long_form is not None:
+                concept_id, name, score = long_form
+            if name or self.merge in ("add", "longer") or long_form is not None or \
                     (self.merge in ("filtered", "resolve", "supported") and not needs_link(span_text)):
                 kept.append((m, concept_id, name, score))
         replaced = dropped | {r for m, _, _, _ in kept for r in m.replaces}
@@ -320,6 +341,26 @@ class AlsNer:
                     if hit is not None:
                         out[i] = (hit[0], hit[2], hit[3])
         return [o if o is not None else ("", "", 0.0) for o in out]
+
+
+def defined_long_forms(doc: Doc, spans: list) -> dict:
+    """(short form, type) -> (concept id, name, score) of its long form, for each abbreviation
+    defined in the text whose long form ends with a dictionary entity or a model span of that
+    type ("valproic acid (VPA)": a model span "VPA" is kept although the KB does not link the
+    letters, with the long form's dictionary concept; "unfractionated heparin (UFH)" takes
+    heparin's, not that of a word inside the long form)."""
+    out = {}
+    for abbreviation in getattr(doc._, "abbreviations", None) or []:
+        short, start, end = (abbreviation.get(k) for k in ("short_text", "long_start_char", "long_end_char"))
+        if not short or start is None:
+            continue
+        for e in doc.ents:
+            if start <= e.start_char and e.end_char == end:
+                out.setdefault((short, e.label_), (e.kb_id_, e._.concept_name or "", e._.score or 0.0))
+        for s, e, label in spans:
+            if start <= s and e == end:
+                out.setdefault((short, label), ("", "", 0.0))
+    return out
 
 
 def public_id(concept_id: str) -> str:
