@@ -386,7 +386,10 @@ def build_linker(out: Path, aliases, final_id, index) -> int:
     assert counts.data.max() < 256 and len(vocab) < 65536
     index_ann = nmslib.init(method="hnsw", space="cosinesimil_sparse", data_type=nmslib.DataType.SPARSE_VECTOR)
     index_ann.addDataPointBatch(matrix)
-    index_ann.createIndex({"M": 16, "efConstruction": 100, "post": 0}, print_progress=False)
+    # one thread: the same graph for the same aliases (several threads insert in a racing order);
+    # post=2 and efConstruction 200 make nearest aliases reachable (with M 16, efConstruction 100 and
+    # no post-processing an alias at similarity 0.90 was missed by every query of a rebuilt index)
+    index_ann.createIndex({"M": 16, "efConstruction": 200, "post": 2, "indexThreadQty": 1}, print_progress=False)
     index_ann.saveIndex(str(out / "linker_ann.bin"), save_data=False)
     concepts = [sorted(alias_concepts[a]) for a in alias_list]
     numpy.savez_compressed(
