@@ -330,7 +330,9 @@ def main():
         entries.sort(key=lambda e: (e[1] == "",))   # case-specific entries are tried first
         terms[key] = entries[0][0] if len(entries) == 1 and not entries[0][1] else tuple(entries)
 
-    with gzip.open(out / "terms.pkl.gz", "wb", compresslevel=6) as fh:
+    # no time stamp or file name in the gzip header: the same KB gives the same bytes
+    with open(out / "terms.pkl.gz", "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fh:
         pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
                      "terms": terms, "prefixes": prefixes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     print(f"{len(ids)} concepts, {len(terms)} keys, {len(prefixes)} prefixes, "
