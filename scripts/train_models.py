@@ -41,6 +41,8 @@ def run_step(name: str, command: list[str]) -> float:
 
 
 def write_manifest(seconds: dict[str, float]) -> Path:
+    target = MODELS / "manifest.json"
+    previous = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
     manifest = {}
     for name, _, description in STEPS:
         path = ROOT / description
@@ -53,7 +55,8 @@ def write_manifest(seconds: dict[str, float]) -> Path:
                               "trained_on": "gold/train (terms kept by 5-fold cross-validated precision)"}
             if name in seconds:
                 manifest[name]["training_seconds"] = round(seconds[name])
-    target = MODELS / "manifest.json"
+            elif "training_seconds" in previous.get(name, {}):  # a step not run this time keeps its figure
+                manifest[name]["training_seconds"] = previous[name]["training_seconds"]
     target.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     return target
 
