@@ -350,8 +350,10 @@ def defined_long_forms(doc: Doc, spans: list) -> dict:
     letters, with the long form's dictionary concept; "unfractionated heparin (UFH)" takes
     heparin's, not that of a word inside the long form)."""
     out = {}
-    for abbreviation in getattr(doc._, "abbreviations", None) or []:
-        short, start, end = (abbreviation.get(k) for k in ("short_text", "long_start_char", "long_end_char"))
+    # the abbreviation step lists every use of a short form: each definition is read once
+    definitions = dict.fromkeys((a.get("short_text"), a.get("long_start_char"), a.get("long_end_char"))
+                                for a in getattr(doc._, "abbreviations", None) or [])
+    for short, start, end in definitions:
         if not short or start is None:
             continue
         for e in doc.ents:
