@@ -331,11 +331,12 @@ def main():
         entries.sort(key=lambda e: (e[1] == "",))   # case-specific entries are tried first
         terms[key] = entries[0][0] if len(entries) == 1 and not entries[0][1] else tuple(entries)
 
-    # no time stamp or file name in the gzip header: the same KB gives the same bytes
+    # no time stamp or file name in the gzip header, and the prefixes sorted (a set pickles in
+    # the order of Python's per-process string hashes): the same KB gives the same bytes
     with open(out / "terms.pkl.gz", "wb") as raw, \
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fh:
         pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
-                     "terms": terms, "prefixes": prefixes}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                     "terms": terms, "prefixes": sorted(prefixes)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     write_xrefs(out, hgnc_rows)
     print(f"{len(ids)} concepts, {len(terms)} keys, {len(prefixes)} prefixes, "
           f"{len(remap)} MeSH->HGNC remaps ({time.time() - t0:.0f}s)")

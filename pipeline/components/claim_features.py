@@ -90,6 +90,8 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
         shared.append("neg_sent")
     shared += sorted({f"sw={words[i]}" for i in range(sent.start, sent.end)
                       if words[i].isalpha() and words[i] not in SENTENCE_STOP_WORDS})
+    # what each mention brings to every pair it is in, worked out once per mention
+    own = {(e.start, e.end): _mention_features(doc, e) for e in ents}
     out = []
     for i, first in enumerate(ents):
         for second in ents[i + 1:]:
@@ -98,7 +100,8 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
             if second.start < first.end:  # overlapping mentions
                 continue
             feats = list(shared)
-            feats.extend(_pair_features(doc, words, sent, first, second, ents, trigger_at, cue_sign))
+            feats.extend(_pair_features(doc, words, sent, first, second, ents, trigger_at, cue_sign,
+                                        own[(first.start, first.end)], own[(second.start, second.end)]))
             rule = rules.get((first.start, second.start))
             if rule is not None:
                 fact, forward = rule
@@ -113,7 +116,14 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
     return out
 
 
-def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sign) -> list[str]:
+def _mention_features(doc: Doc, span: Span) -> tuple[str, str, str]:
+    """(mention-step confidence, id source, attribute) of one mention."""
+    return (_confidence(doc, span), span.kb_id_.split(":")[0] if span.kb_id_ else "none",
+            phrases.attribute(doc, span))
+
+
+def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sign,
+                   own_a: tuple, own_b: tuple) -> list[str]:
     ta, tb = a.label_, b.label_
     between = list(range(a.end, b.start))
     gap = len(between)
@@ -207,10 +217,10 @@ def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sig
         f.append("a_population")
     if any(w in phrases.TREATMENT_NOUNS for w in bw[:2]):
         f.append("a_treatment_noun")
-    for side, span in (("a", a), ("b", b)):  # how sure the mention steps were of each argument
-        f.append(f"conf_{side}={_confidence(doc, span)}")
-        f.append(f"src_{side}={span.kb_id_.split(':')[0] if span.kb_id_ else 'none'}")
-    attr_a, attr_b = phrases.attribute(doc, a), phrases.attribute(doc, b)
+    for side, (confidence, source, _) in (("a", own_a), ("b", own_b)):  # how sure the mention steps were of each argument
+        f.append(f"conf_{side}={confidence}")
+        f.append(f"src_{side}={source}")
+    attr_a, attr_b = own_a[2], own_b[2]
     if attr_a:
         f.append(f"attr_a={attr_a}")
     if attr_b:

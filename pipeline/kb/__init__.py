@@ -164,7 +164,7 @@ class KB:
         self.concept_types: list = data["concept_types"]
         self.concept_names: list = data["concept_names"]
         self.terms: dict = data["terms"]          # key -> int | tuple of (concept, case key)
-        self.prefixes: set = data["prefixes"]    # keys that some longer term continues
+        self.prefixes: set = set(data["prefixes"])  # keys that some longer term continues (stored sorted)
         self.version: str = manifest["version"]
         self.manifest = manifest
         self._index_of = None
