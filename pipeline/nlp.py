@@ -33,7 +33,7 @@ def create_scispacy_tokenizer():
 def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
     from pipeline.components import (  # noqa: F401
-        abbreviations, claim_model, claims, context, entities, mention_filter, ner, sentences, strength,
+        abbreviations, claim_model, claims, context, descriptors, entities, mention_filter, ner, sentences, strength,
     )
 
 

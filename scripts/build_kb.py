@@ -191,6 +191,7 @@ def main():
 
     # --- MeSH descriptors
     mesh_type = {}
+    untyped = []   # descriptors no type rule covers (processes, techniques, psychology): ids only
     with open(res / "mesh_id_label_mappings.tsv", encoding="utf-8") as fh:
         for row in csv.reader(fh, delimiter="\t"):
             mid, name, syns, trees = row[0], row[1], row[2], row[3] if len(row) > 3 else ""
@@ -200,6 +201,8 @@ def main():
             if ov:
                 typ = ov["type"]
                 cid = ov["concept_id"] or cid
+            if typ is None and not ov:
+                untyped.append((cid, name, [name] + (syns.split("|") if syns else [])))
             if typ is None or typ == "DROP":
                 continue
             mesh_type[mid] = (typ, cid)
@@ -331,13 +334,17 @@ def main():
         entries.sort(key=lambda e: (e[1] == "",))   # case-specific entries are tried first
         terms[key] = entries[0][0] if len(entries) == 1 and not entries[0][1] else tuple(entries)
 
+    descriptors, descriptor_terms = descriptor_table(untyped, terms, stop_keys, stop)
+
     # no time stamp or file name in the gzip header, and the prefixes sorted (a set pickles in
     # the order of Python's per-process string hashes): the same KB gives the same bytes
     with open(out / "terms.pkl.gz", "wb") as raw, \
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=6, mtime=0) as fh:
         pickle.dump({"concept_ids": ids, "concept_types": ctype, "concept_names": cname,
-                     "terms": terms, "prefixes": sorted(prefixes)}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                     "terms": terms, "prefixes": sorted(prefixes),
+                     "descriptors": descriptors, "descriptor_terms": descriptor_terms}, fh, protocol=pickle.HIGHEST_PROTOCOL)
     write_xrefs(out, hgnc_rows)
+    print(f"{len(descriptor_terms)} written forms of {len(descriptors)} untyped MeSH descriptors (ids only)")
     print(f"{len(ids)} concepts, {len(terms)} keys, {len(prefixes)} prefixes, "
           f"{len(remap)} MeSH->HGNC remaps ({time.time() - t0:.0f}s)")
 
@@ -355,6 +362,25 @@ def main():
     if stale.exists():
         stale.unlink()
     print(f"version {version}, total {time.time() - t0:.0f}s")
+
+
+def descriptor_table(untyped: list, terms: dict, stop_keys: set, stop: set) -> tuple[list, dict]:
+    """The written forms of MeSH descriptors that no tree rule types ("Cognition", "Proteostasis",
+    "Caregiver Burden", "Diffusion Tensor Imaging"): never matched in text, they only give an id
+    to a mention the entity steps already found and typed but could not link. A form is kept
+    when it names one such descriptor and no typed term has it. Returns ([(id, name)], {key: index}),
+    both sorted, so the same sources give the same bytes."""
+    owners: dict = defaultdict(set)
+    for cid, _name, forms in untyped:
+        for form in forms:
+            keys = term_keys(form) if usable_mesh_synonym(form) and form.lower() not in stop else None
+            if keys and keys[0] not in terms and keys[0] not in stop_keys:
+                owners[keys[0]].add(cid)
+    names = {cid: name for cid, name, _ in untyped}
+    used = sorted({next(iter(c)) for c in owners.values() if len(c) == 1})
+    index = {cid: i for i, cid in enumerate(used)}
+    table = {key: index[next(iter(c))] for key, c in sorted(owners.items()) if len(c) == 1}
+    return [(cid, names[cid]) for cid in used], table
 
 
 def write_xrefs(out: Path, hgnc_rows: list) -> int:

@@ -168,6 +168,35 @@ def test_mercury_is_no_pressure_unit(nlp):
     assert by_text["Hg"].kb_id_ == "MESH:D008628"
 
 
+def test_a_found_mention_no_term_links_takes_an_untyped_mesh_descriptors_id():
+    """MeSH descriptors that no tree rule types (processes, techniques) are never matched in text,
+    but `alsfacts_descriptor_ids` gives their id to a mention the entity steps found, typed and
+    could not link: "proteostasis" (OUTCOME) in a gold/train abstract, "whole-genome sequencing"
+    (INTERVENTION) in a dev abstract."""
+    from pipeline.kb import load_kb
+
+    nlp = make_base_nlp()
+    for name in ("alsfacts_abbreviations", "alsfacts_entities", "alsfacts_descriptor_ids"):
+        nlp.add_pipe(name)
+    without = make_base_nlp()
+    for name in ("alsfacts_abbreviations", "alsfacts_entities"):
+        without.add_pipe(name)
+
+    kb = load_kb()
+    assert kb.descriptor("Caregiver Burden") == ("MESH:D000084802", "Caregiver Burden")
+    assert kb.lookup("caregiver burden") is None       # not a term the dictionary matches
+    assert kb.descriptor("placebo") is None             # a typed (curated) term is no descriptor form
+    train_docs = ROOT / ".." / "shared" / "gold" / "train" / "docs.jsonl"
+    if not train_docs.exists():
+        pytest.skip("shared gold not present: ../shared/gold/train/docs.jsonl")
+    record = next(json.loads(line) for line in train_docs.read_text().splitlines() if '"PMID:42332177"' in line)
+    text = record["title"] + "\n\n" + record["text"]
+    assert ents_by_text(without(text))["proteostasis"] == {("OUTCOME", "")}  # the entity steps leave it unlinked
+    assert ents_by_text(nlp(text))["proteostasis"] == {("OUTCOME", "MESH:D000074702")}
+    assert ents_by_text(without(dev_text("PMID:42466415")))["whole-genome sequencing"] == {("INTERVENTION", "")}
+    assert ents_by_text(nlp(dev_text("PMID:42466415")))["whole-genome sequencing"] == {("INTERVENTION", "MESH:D000073336")}
+
+
 def test_drug_codes_in_a_dev_abstract(nlp):
     """"(QRL-201)" in PMID:42359165 is a drug code; "Phase 1/2" and years are not."""
     doc = nlp(dev_text("PMID:42359165"))

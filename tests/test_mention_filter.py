@@ -24,7 +24,7 @@ needs_gold = pytest.mark.skipif(not (GOLD / "train" / "docs.jsonl").is_file(), r
 def proposing_nlp():
     from pipeline.nlp import build_nlp
 
-    return build_nlp(without=("mention_filter", "context", "strength", "claims", "claim_model"))
+    return build_nlp(without=("mention_filter", "descriptor_ids", "context", "strength", "claims", "claim_model"))
 
 
 @needs_gold

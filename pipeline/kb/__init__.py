@@ -165,6 +165,9 @@ class KB:
         self.concept_names: list = data["concept_names"]
         self.terms: dict = data["terms"]          # key -> int | tuple of (concept, case key)
         self.prefixes: set = set(data["prefixes"])  # keys that some longer term continues (stored sorted)
+        # untyped MeSH descriptors (processes, techniques): ids for mentions found otherwise, never matched
+        self.descriptors: list = data.get("descriptors", [])
+        self.descriptor_terms: dict = data.get("descriptor_terms", {})
         self.version: str = manifest["version"]
         self.manifest = manifest
         self._index_of = None
@@ -199,6 +202,12 @@ class KB:
             if not ck or ck == case_key:
                 return self.concept(ci)
         return None
+
+    def descriptor(self, text: str):
+        """(MeSH id, name) of the one untyped descriptor that has this written form, or None."""
+        keys = term_keys(text)
+        i = self.descriptor_terms.get(keys[0]) if keys else None
+        return None if i is None else tuple(self.descriptors[i])
 
 
 def load_kb() -> KB:
