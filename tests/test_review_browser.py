@@ -314,5 +314,9 @@ def test_a_queue_of_five_thousand_facts_by_keyboard(tmp_path, big_server, browse
     page.keyboard.press("e")
     page.fill("#edit-subject_id", "edaravone")
     page.wait_for_selector('#subject_id-choices option[value="MESH:D000077553"]', state="attached", timeout=60_000)
+    # an untyped MeSH descriptor (the ids alsfacts_descriptor_ids gives) is offered as such
+    page.fill("#edit-object_id", "proteostasis")
+    page.wait_for_selector('#object_id-choices option[value="MESH:D000074702"]', state="attached", timeout=60_000)
+    assert page.text_content('#object_id-choices option[value="MESH:D000074702"]') == "Proteostasis (MeSH descriptor)"
     page.wait_for_timeout(200)
     assert dialogs == []

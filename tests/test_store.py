@@ -395,6 +395,27 @@ def test_edits_are_validated_and_an_edited_argument_updates_name_type_and_claim(
     assert [f["content_key"] for f in store.facts_of_claim(conn, fact["claim_key"])] == [key]
 
 
+def test_an_argument_can_be_corrected_to_an_untyped_mesh_descriptor(db):
+    """The ids `alsfacts_descriptor_ids` gives ("Proteostasis", a MeSH descriptor no type rule
+    covers) can be picked by name and set by a curator; the argument keeps its own type."""
+    from pipeline.review.concepts import Concepts
+
+    concepts = Concepts()
+    assert concepts.search("proteostasis")[0] == {"id": "MESH:D000074702", "type": "", "name": "Proteostasis"}
+    assert {"id": "MESH:D000084802", "type": "", "name": "Caregiver Burden"} in concepts.search("caregiver bur")
+    assert concepts.search("proteostasis", "DISEASE") == [
+        {"id": "MESH:D057165", "type": "DISEASE", "name": "Proteostasis Deficiencies"}]
+    conn = store.connect(db)
+    key = keys_by_sentence(conn)["Riluzole slowed disease progre|decreases"]
+    before = store.get_fact(conn, key)["effective"]
+    store.decide(conn, key, "edit", 0, "Ann", {"object_id": "MESH:D000074702"}, concepts=concepts.get)
+    fact = store.get_fact(conn, key)["effective"]
+    assert fact["object_id"] == "MESH:D000074702" and fact["object_name"] == "Proteostasis"
+    assert fact["object_type"] == before["object_type"]
+    with pytest.raises(store.InvalidDecision):
+        store.decide(conn, key, "edit", 1, "Ann", {"object_id": "MESH:D999999"}, concepts=concepts.get)
+
+
 def test_main_decisions_survive_a_real_re_extraction_after_an_unrelated_edit(tmp_path):
     """The issue's case: "Edaravone is an antioxidant" changed; no decision elsewhere may be orphaned."""
     from pipeline.extract import run_extract

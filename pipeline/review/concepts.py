@@ -2,7 +2,9 @@
 
 The knowledge base (about 300,000 concepts) is loaded on first use, once per process.
 `get` checks an id; `search` finds concepts by id, by a written form the extractor
-knows (exact or variant), then by name prefix and by a word of the name.
+knows (exact or variant), then by name prefix and by a word of the name. The MeSH descriptors
+no type rule covers ("Proteostasis", "Caregiver Burden"), whose ids `alsfacts_descriptor_ids`
+gives to outcome and process mentions, are concepts too, with no type of their own ("").
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ MAX_RESULTS = 20
 class Concepts:
     def __init__(self):
         self._kb = None
+        self._descriptor_names = None
         self._lock = threading.Lock()
 
     @property
@@ -29,34 +32,61 @@ class Concepts:
                     self._kb = load_kb()
         return self._kb
 
+    @property
+    def descriptor_names(self) -> dict:
+        """MeSH id -> name of the untyped descriptors (built on first use)."""
+        if self._descriptor_names is None:
+            self._descriptor_names = dict(self.kb.descriptors)
+        return self._descriptor_names
+
     def get(self, concept_id: str) -> tuple[str, str, str] | None:
-        """(id, type, name) of a concept whose type FACTS_SPEC knows, or None."""
+        """(id, type, name) of a concept whose type FACTS_SPEC knows, or of an untyped MeSH
+        descriptor (type ""), or None."""
         index = self.kb.index_of.get(concept_id)
         if index is None:
-            return None
+            name = self.descriptor_names.get(concept_id)
+            return (concept_id, "", name) if name else None
         concept = self.kb.concept(index)
         return concept if concept[1] in ENTITY_TYPES else None
 
     def search(self, text: str, entity_type: str = "", limit: int = MAX_RESULTS) -> list[dict]:
-        """Concepts matching text, best first: [{"id", "type", "name"}]."""
+        """Concepts matching text, best first: [{"id", "type", "name"}]. Untyped descriptors come
+        after the typed concepts, and only when no type is asked for."""
         text = " ".join(text.split())[:100]
         if len(text) < 2:
             return []
         kb, found = self.kb, {}
 
         def add(concept):
-            if concept and concept[1] in ENTITY_TYPES and (not entity_type or concept[1] == entity_type):
-                found.setdefault(concept[0], {"id": concept[0], "type": concept[1], "name": concept[2]})
+            if not concept or len(found) >= limit:
+                return
+            typ = concept[1]
+            if (typ in ENTITY_TYPES and (not entity_type or typ == entity_type)) or (typ == "" and not entity_type):
+                found.setdefault(concept[0], {"id": concept[0], "type": typ, "name": concept[2]})
 
         add(self.get(text))
         add(kb.lookup(text))
-        needle = text.lower()
-        word = " " + needle
-        for prefix_only in (True, False):
-            for index, name in enumerate(kb.concept_names):
+        descriptor = kb.descriptor(text)
+        if descriptor:
+            add((descriptor[0], "", descriptor[1]))
+        for index in _name_matches(kb.concept_names, text.lower()):
+            if len(found) >= limit:
+                return list(found.values())
+            add(kb.concept(index))
+        if not entity_type:
+            for index in _name_matches([name for _, name in kb.descriptors], text.lower()):
                 if len(found) >= limit:
-                    return list(found.values())
-                lowered = name.lower()
-                if lowered.startswith(needle) if prefix_only else (word in lowered):
-                    add(kb.concept(index))
+                    break
+                concept_id, name = kb.descriptors[index]
+                add((concept_id, "", name))
         return list(found.values())
+
+
+def _name_matches(names: list, needle: str):
+    """Indexes of the names that start with `needle`, then of those with a word that does."""
+    word = " " + needle
+    for prefix_only in (True, False):
+        for index, name in enumerate(names):
+            lowered = name.lower()
+            if lowered.startswith(needle) if prefix_only else (word in lowered):
+                yield index

@@ -122,8 +122,9 @@
             data.concepts.forEach(function (concept) {
               var option = document.createElement("option");
               option.value = concept.id;
-              option.label = concept.name + " (" + concept.type + ")";
-              option.textContent = concept.name + " (" + concept.type + ")";
+              var kind = concept.type || "MeSH descriptor";  // untyped descriptors: processes, techniques
+              option.label = concept.name + " (" + kind + ")";
+              option.textContent = concept.name + " (" + kind + ")";
               list.appendChild(option);
             });
           });
