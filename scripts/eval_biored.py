@@ -95,11 +95,10 @@ def score_pairs(gold: dict, predicted: dict) -> dict:
             "pairs_and_type": prf(counts["typed"], counts["predicted"], counts["gold"])}
 
 
-def reachable(doc, relations: list) -> tuple[int, int]:
-    """(gold pairs whose two ids are both among the pipeline's entity ids, gold pairs) of a document."""
+def reachable(doc, pairs: dict) -> int:
+    """How many of a document's gold pairs have both ids among the pipeline's entity ids."""
     ids = {biored_id(e.kb_id_) for e in doc.ents} - {""}
-    pairs = gold_pairs(relations)
-    return sum(1 for pair in pairs if pair <= ids), len(pairs)
+    return sum(1 for pair in pairs if pair <= ids)
 
 
 def evaluate_biored(path: Path = BIORED_DEV, limit: int = 0) -> dict:
@@ -113,10 +112,9 @@ def evaluate_biored(path: Path = BIORED_DEV, limit: int = 0) -> dict:
     gold, predicted, covered, total = {}, {}, 0, 0
     t0 = time.time()
     for document, doc in zip(documents, nlp.pipe((d.text for d in documents), batch_size=32)):
-        gold[document.pmid] = gold_pairs(document.relations)
+        gold[document.pmid] = pairs = gold_pairs(document.relations)
         predicted[document.pmid] = predicted_pairs(facts_of(doc))
-        found, n = reachable(doc, document.relations)
-        covered, total = covered + found, total + n
+        covered, total = covered + reachable(doc, pairs), total + len(pairs)
     scores = score_pairs(gold, predicted)
     scores.update({"documents": len(documents), "gold_pairs_with_both_ids_found": round(covered / total, 4) if total else 0.0,
                    "seconds": round(time.time() - t0, 1), "data": str(path.name)})

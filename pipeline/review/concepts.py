@@ -20,6 +20,7 @@ class Concepts:
     def __init__(self):
         self._kb = None
         self._descriptor_names = None
+        self._descriptor_name_list = None
         self._lock = threading.Lock()
 
     @property
@@ -38,6 +39,13 @@ class Concepts:
         if self._descriptor_names is None:
             self._descriptor_names = dict(self.kb.descriptors)
         return self._descriptor_names
+
+    @property
+    def descriptor_name_list(self) -> list:
+        """The untyped descriptors' names, in the KB's order (for the name search; built on first use)."""
+        if self._descriptor_name_list is None:
+            self._descriptor_name_list = [name for _, name in self.kb.descriptors]
+        return self._descriptor_name_list
 
     def get(self, concept_id: str) -> tuple[str, str, str] | None:
         """(id, type, name) of a concept whose type FACTS_SPEC knows, or of an untyped MeSH
@@ -74,11 +82,11 @@ class Concepts:
                 return list(found.values())
             add(kb.concept(index))
         if not entity_type:
-            for index in _name_matches([name for _, name in kb.descriptors], text.lower()):
+            descriptors = self.kb.descriptors
+            for index in _name_matches(self.descriptor_name_list, text.lower()):
                 if len(found) >= limit:
                     break
-                concept_id, name = kb.descriptors[index]
-                add((concept_id, "", name))
+                add((descriptors[index][0], "", descriptors[index][1]))
         return list(found.values())
 
 
