@@ -12,6 +12,14 @@ model alone (rules as features only) and the model merged with the rules (the de
     python scripts/crossval.py --limit 40 --json /tmp/cv.json   # a quick slice
     python scripts/crossval.py --corpus-weight 0.3 --corpus-heads fact   # with BioRED/BC5CDR pairs
     python scripts/crossval.py --grid --tune --override --variants      # other decodes and fits too
+    python scripts/crossval.py --learning-curve --gold-mentions --json benchmarks/learning_curve.json
+
+`--learning-curve` trains on a share of gold/train (its documents outside the held-out fold; one
+seeded order, so the smaller sets lie inside the larger): the claim classifier alone, on the
+full run's mentions; and the entity steps alone (mined terms and mention filter, nested as
+above), scored by entity F1 and argument coverage with the rule facts. `--gold-mentions`
+gives the claim classifier gold's mentions as candidates, in training and in the held-out fold:
+what the claim steps reach when argument coverage is complete.
 
 The NER and strength models are trained on public corpora, never on gold/train, so they
 need no per-fold retraining here.
@@ -21,8 +29,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +62,10 @@ VARIANTS = {
 }
 
 
+LEARNING_CURVE = (0.25, 0.5, 0.75)  # shares of gold/train whose documents outside the held-out fold train
+LEARNING_CURVE_SEED = 29
+
+
 THRESHOLD_STEPS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
 
@@ -78,7 +92,7 @@ def tune_thresholds(processed_all, scored, predicates, floor: float = RULE_FLOOR
 
 
 def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tune: bool = False,
-              variants: dict | None = None) -> dict:
+              variants: dict | None = None, learning_curve=(), gold_mentions: bool = False) -> dict:
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
@@ -89,9 +103,19 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         started = time.time()
         filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of], fold_of)
         print(f"mention filters: {len(filters)} folds ({time.time() - started:.0f} s)", flush=True)
+    # --learning-curve: the same documents for both curves, the smaller sets inside the larger
+    order = sorted(fold_of)
+    random.Random(LEARNING_CURVE_SEED).shuffle(order)
+    shares = {share: set(order[: round(share * len(order))]) for share in learning_curve}
+    share_filters = {share: mentions.fold_filters(nlp, [g for g in gold_docs if g.doc_id in subset],
+                                                  [mining_docs[i] for i in sorted(subset)],
+                                                  {i: fold_of[i] for i in subset}, fold_ids=range(k))
+                     for share, subset in shares.items() if filters is not None}
     variants = variants or {}
-    predictions = {name: {} for name in list(SYSTEMS) + list(variants)}
+    predictions = defaultdict(dict, {name: {} for name in list(SYSTEMS) + list(variants)})
     processed_all, scored = [], {}
+    # systems scored on documents of their own (other mentions than processed_all's)
+    own_docs, own_predictions = defaultdict(list), defaultdict(dict)
     for f, held_ids in enumerate(folds):
         started = time.time()
         held = set(held_ids)
@@ -125,9 +149,38 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
                 else:
                     predictions[name][d.gold.doc_id] = facts_from_scores(
                         d.doc, d.candidates, scores, heads.predicates, *setting) if scores else []
+        for share, subset in shares.items():
+            part = claim_training.fit(classifier, [row for d in processed if d.gold.doc_id in subset - held
+                                                   for row in d.labelled], C=C, threshold=THRESHOLD)
+            predictions[f"claims trained on {share:.0%}"].update(
+                {d.gold.doc_id: facts_from_scores(d.doc, d.candidates, part.scores(classifier.featurize(d.candidates)),
+                                                  part.predicates, THRESHOLD, RULE_FLOOR) if d.candidates else []
+                 for d in processed if d.gold.doc_id in held})
+            entities.use_mined_terms(select_terms(cross_validated_terms(
+                [mining_docs[i] for i in sorted(subset - held) if i in mining_docs]), min_precision=MIN_PRECISION))
+            if share_filters.get(share):
+                mentions.use_filter(nlp, share_filters[share][f])
+            name = f"entity steps trained on {share:.0%}"
+            for d in crossval.process(nlp, classifier, [g for g in gold_docs if g.doc_id in held]):
+                own_docs[name].append(d)
+                own_predictions[name][d.gold.doc_id] = list(d.doc._.facts or [])
+        if shares:
+            entities.use_mined_terms(terms)
+        if gold_mentions:
+            for keep_predicted, name in ((True, "gold mentions first"), (False, "gold mentions only")):
+                oracle = crossval.with_gold_mentions(nlp, classifier, processed, keep_predicted)
+                heads_g = claim_training.fit(classifier, [row for d in oracle if d.gold.doc_id not in held
+                                                          for row in d.labelled], C=C, threshold=THRESHOLD)
+                for d in oracle:
+                    if d.gold.doc_id in held:
+                        own_docs[name].append(d)
+                        own_predictions[name][d.gold.doc_id] = facts_from_scores(
+                            d.doc, d.candidates, heads_g.scores(classifier.featurize(d.candidates)),
+                            heads_g.predicates, THRESHOLD, RULE_FLOOR) if d.candidates else []
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    results.update({name: crossval._score(docs, own_predictions[name]) for name, docs in own_docs.items()})
     if filters is not None:
         nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
     if tune:
@@ -209,6 +262,11 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus-heads", choices=("all", "fact", "predicate"), default=CORPUS_HEADS,
                         help="which heads the public-corpus pairs train: all; only those that read a fact; "
                              "those, from the pairs whose predicate follows from the corpus")
+    parser.add_argument("--learning-curve", action="store_true",
+                        help=f"also train on {', '.join(f'{s:.0%}' for s in LEARNING_CURVE)} of gold/train "
+                             "(the claim classifier; the entity steps)")
+    parser.add_argument("--gold-mentions", action="store_true",
+                        help="also score the claim classifier given gold's mentions as candidates (its ceiling)")
     args = parser.parse_args(argv)
     nlp = build_nlp()
     shipped = nlp.get_pipe("claim_model")
@@ -226,7 +284,8 @@ def main(argv=None) -> int:
                                                     known_predicate_only=args.corpus_heads == "predicate")
         print(f"public corpora: {len(extra_rows)} candidates, {sum(r.relation for r in extra_rows)} relations", flush=True)
     variants = VARIANTS if args.variants else None
-    folds = run_folds(nlp, classifier, gold_docs, grid=grid, extra_rows=extra_rows, tune=args.tune, variants=variants)
+    folds = run_folds(nlp, classifier, gold_docs, grid=grid, extra_rows=extra_rows, tune=args.tune, variants=variants,
+                      learning_curve=LEARNING_CURVE if args.learning_curve else (), gold_mentions=args.gold_mentions)
     tuned = [(t, f) for t, f in folds.pop("_tuned", ())]
     grid = grid + tuned
     if args.shipped:

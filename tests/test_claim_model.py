@@ -159,3 +159,26 @@ def test_candidates_read_their_own_sentence_words():
     # the "inverse link" sentence: its words reach every pair in it, whichever pair
     inverse = [c for c in cands if "sw=inverse" in c.features]
     assert inverse and all("sw=link" in c.features for c in inverse)
+
+
+@needs_gold
+def test_crossval_learning_curve_and_gold_mention_ceiling_on_a_slice(tmp_path):
+    """`scripts/crossval.py --learning-curve --gold-mentions` on 20 gold/train documents: gold's
+    mentions cover the gold facts' arguments (the pipeline's do not), and the extra systems leave
+    the pipeline's own documents untouched."""
+    import json
+
+    out = tmp_path / "lc.json"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "crossval.py"), "--limit", "20", "--learning-curve",
+                    "--gold-mentions", "--json", str(out)], check=True, capture_output=True, text=True)
+    folds = json.loads(out.read_text())["train_5fold"]
+    assert {"claims trained on 25%", "claims trained on 75%", "entity steps trained on 50%",
+            "gold mentions first", "gold mentions only"} <= set(folds)
+    pipeline, oracle = folds["model+rules"], folds["gold mentions only"]
+    assert oracle["argument_coverage"] > 0.95 > pipeline["argument_coverage"]
+    assert oracle["entity_f1"] > 0.95 > pipeline["entity_f1"]
+    assert oracle["fact_r"] > pipeline["fact_r"]
+    # the learning-curve systems score the same documents' facts (claims) or their own mentions (terms)
+    assert folds["claims trained on 25%"]["entity_f1"] == pipeline["entity_f1"]
+    assert 0 < folds["claims trained on 25%"]["fact_f1"] < 1
+    assert folds["entity steps trained on 50%"]["fact_f1"] > 0

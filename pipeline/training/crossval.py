@@ -12,12 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+from spacy.tokens import Doc
+from spacy.util import filter_spans
 
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores
 from pipeline.evaluate import GoldSet, score_predictions
 from pipeline.records import table_entities
 from pipeline.training import claims as claim_training
-from pipeline.training.gold import GoldDocument, document_folds
+from pipeline.training.gold import GoldDocument, align_entities, align_fact, document_folds
 
 
 @dataclass
@@ -34,6 +36,41 @@ def process(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> 
         for doc, gold in zip(nlp.pipe(g.text for g in gold_docs), gold_docs):
             cands = classifier.doc_candidates(doc)
             out.append(ProcessedDocument(gold, doc, cands, claim_training.label_candidates(doc, gold, cands)))
+    return out
+
+
+def gold_mention_spans(doc, gold: GoldDocument) -> list:
+    """Gold's entity mentions and fact arguments as spans of `doc` (expanded to whole tokens),
+    the longest kept where two overlap. A fact argument takes its own type, else OUTCOME."""
+    found = [(m.start, m.end, m.type, m.concept_id) for m in align_entities(gold)]
+    for fact in gold.facts:
+        aligned = align_fact(gold.text, fact)
+        for role, offsets in ((("subject", aligned.subject), ("object", aligned.object)) if aligned else ()):
+            if offsets:
+                found.append((*offsets, fact[role].get("type") or "OUTCOME", fact[role].get("concept_id") or ""))
+    spans = [doc.char_span(a, b, label=label, kb_id=concept, alignment_mode="expand") for a, b, label, concept in found]
+    return filter_spans([s for s in spans if s is not None and len(s)])
+
+
+def with_gold_mentions(nlp, classifier: ClaimClassifier, processed: list[ProcessedDocument],
+                       keep_predicted: bool = True) -> list[ProcessedDocument]:
+    """Copies of processed documents whose mentions are gold's (and, with `keep_predicted`, the
+    pipeline's where no gold mention lies), with the rule facts found again and the candidates
+    relabelled: what the claim steps reach when every gold argument is a mention."""
+    claims = nlp.get_pipe("claims")
+    out = []
+    for d in processed:
+        # Doc.copy would deep-copy user_data, whose spans cannot be copied; the copy shares them
+        # (same tokens, so their offsets hold) and gets facts and triggers of its own from `claims`
+        doc = Doc(d.doc.vocab).from_bytes(d.doc.to_bytes(exclude=["user_data"]))
+        doc.user_data = dict(d.doc.user_data)
+        gold_spans = gold_mention_spans(doc, d.gold)
+        taken = {i for span in gold_spans for i in range(span.start, span.end)}
+        predicted = [e for e in doc.ents if not taken.intersection(range(e.start, e.end))] if keep_predicted else []
+        doc.ents = sorted(gold_spans + predicted, key=lambda span: span.start)
+        claims(doc)
+        cands = classifier.doc_candidates(doc)
+        out.append(ProcessedDocument(d.gold, doc, cands, claim_training.label_candidates(doc, d.gold, cands)))
     return out
 
 

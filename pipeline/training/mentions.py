@@ -109,8 +109,9 @@ def use_filter(nlp, weights_and_bias: tuple) -> None:
 
 
 def fold_filters(nlp, gold_docs: list[GoldDocument], mining_docs: list, folds: dict,
-                 C: float = 0.5) -> dict:
+                 C: float = 0.5, fold_ids=None) -> dict:
     """fold -> (weights, bias) of a filter trained without that fold's documents (nested: the
-    training mentions come from folds processed without their own mined terms either)."""
+    training mentions come from folds processed without their own mined terms either); for the
+    folds of `folds`, or for `fold_ids` (folds none of `gold_docs` may lie in)."""
     return {fold: fit(heldout_mentions(nlp, gold_docs, mining_docs, folds, frozenset({fold})), C=C)
-            for fold in sorted(set(folds.values()))}
+            for fold in (sorted(set(folds.values())) if fold_ids is None else fold_ids)}
