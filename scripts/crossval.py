@@ -134,9 +134,7 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
                                          threshold=THRESHOLD, head_C=head_C)
             for d in processed:
                 if d.gold.doc_id in held:
-                    predictions[name][d.gold.doc_id] = facts_from_scores(
-                        d.doc, d.candidates, variant.scores(classifier.featurize(d.candidates)), variant.predicates,
-                        THRESHOLD, RULE_FLOOR) if d.candidates else []
+                    predictions[name][d.gold.doc_id] = _default_facts(classifier, variant, d)
         for d in processed:
             if d.gold.doc_id not in held:
                 continue
@@ -153,19 +151,16 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
             part = claim_training.fit(classifier, [row for d in processed if d.gold.doc_id in subset - held
                                                    for row in d.labelled], C=C, threshold=THRESHOLD)
             predictions[f"claims trained on {share:.0%}"].update(
-                {d.gold.doc_id: facts_from_scores(d.doc, d.candidates, part.scores(classifier.featurize(d.candidates)),
-                                                  part.predicates, THRESHOLD, RULE_FLOOR) if d.candidates else []
-                 for d in processed if d.gold.doc_id in held})
-            entities.use_mined_terms(select_terms(cross_validated_terms(
-                [mining_docs[i] for i in sorted(subset - held) if i in mining_docs]), min_precision=MIN_PRECISION))
-            if share_filters.get(share):
-                mentions.use_filter(nlp, share_filters[share][f])
+                {d.gold.doc_id: _default_facts(classifier, part, d) for d in processed if d.gold.doc_id in held})
             name = f"entity steps trained on {share:.0%}"
-            for d in crossval.process(nlp, classifier, [g for g in gold_docs if g.doc_id in held]):
+            for d in _entity_steps_on(nlp, classifier, gold_docs, mining_docs, subset - held, held,
+                                      share_filters[share][f] if share_filters else None):
                 own_docs[name].append(d)
                 own_predictions[name][d.gold.doc_id] = list(d.doc._.facts or [])
-        if shares:
+        if shares:  # back to this fold's own terms and filter
             entities.use_mined_terms(terms)
+            if filters is not None:
+                mentions.use_filter(nlp, filters[f])
         if gold_mentions:
             for keep_predicted, name in ((True, "gold mentions first"), (False, "gold mentions only")):
                 oracle = crossval.with_gold_mentions(nlp, classifier, processed, keep_predicted)
@@ -174,9 +169,7 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
                 for d in oracle:
                     if d.gold.doc_id in held:
                         own_docs[name].append(d)
-                        own_predictions[name][d.gold.doc_id] = facts_from_scores(
-                            d.doc, d.candidates, heads_g.scores(classifier.featurize(d.candidates)),
-                            heads_g.predicates, THRESHOLD, RULE_FLOOR) if d.candidates else []
+                        own_predictions[name][d.gold.doc_id] = _default_facts(classifier, heads_g, d)
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
@@ -193,6 +186,24 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
     if tune:
         results["_tuned"] = [(table, RULE_FLOOR)]
     return results
+
+
+def _default_facts(classifier, heads, d) -> list:
+    """One processed document's facts from `heads` at the shipped threshold and rule floor."""
+    if not d.candidates:
+        return []
+    return facts_from_scores(d.doc, d.candidates, heads.scores(classifier.featurize(d.candidates)), heads.predicates,
+                             THRESHOLD, RULE_FLOOR)
+
+
+def _entity_steps_on(nlp, classifier, gold_docs, mining_docs, train_ids: set, held: set, mention_filter) -> list:
+    """The held-out documents processed with terms mined from `train_ids` and `mention_filter`
+    (weights and bias; None: the pipeline's)."""
+    nlp.get_pipe("entities").use_mined_terms(select_terms(cross_validated_terms(
+        [mining_docs[i] for i in sorted(train_ids) if i in mining_docs]), min_precision=MIN_PRECISION))
+    if mention_filter is not None:
+        mentions.use_filter(nlp, mention_filter)
+    return crossval.process(nlp, classifier, [g for g in gold_docs if g.doc_id in held])
 
 
 def _setting_name(threshold, floor) -> str:
@@ -231,9 +242,7 @@ def seed_dev(nlp, classifier, gold_docs=(), extra_rows=(), grid=(), variants: di
                 d.gold.doc_id: _decode(d, model.scores(classifier.featurize(d.candidates)), model.predicates, *setting)
                 if d.candidates else [] for d in docs})
     for name, variant in variant_models.items():
-        out[name] = crossval._score(docs, {
-            d.gold.doc_id: _decode(d, variant.scores(classifier.featurize(d.candidates)), variant.predicates,
-                                   THRESHOLD, RULE_FLOOR) if d.candidates else [] for d in docs})
+        out[name] = crossval._score(docs, {d.gold.doc_id: _default_facts(classifier, variant, d) for d in docs})
     return out
 
 
