@@ -40,16 +40,19 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores  # noqa: E402
 from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  # noqa: E402
-from pipeline.kb.mining import MINED_TERMS_FILE, cross_validated_terms, load_gold_docs, read_terms, select_terms  # noqa: E402
+from pipeline.kb.mining import (  # noqa: E402
+    MINED_TERMS_FILE, cross_validated_terms, load_gold_docs, mining_documents, read_terms, select_terms,
+)
 from pipeline.nlp import build_nlp  # noqa: E402
 from pipeline.training import claims as claim_training  # noqa: E402
 from pipeline.training import crossval  # noqa: E402
 from pipeline.training import mentions  # noqa: E402
 from pipeline.training.gold import GOLD, document_folds, load_gold_documents  # noqa: E402
+from pipeline.training.silver import SILVER_FILE, load_silver_documents  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from mine_gold_terms import MIN_PRECISION  # noqa: E402
-from train_claims import C, CORPUS_HEADS, CORPUS_WEIGHT, RULE_FLOOR, THRESHOLD  # noqa: E402
+from mine_gold_terms import MIN_PRECISION, MINE_SILVER  # noqa: E402
+from train_claims import C, CORPUS_HEADS, CORPUS_WEIGHT, RULE_FLOOR, SILVER_WEIGHT, THRESHOLD  # noqa: E402
 from pipeline.training import claim_corpora  # noqa: E402
 
 SYSTEMS = {"rules": None, "model": (THRESHOLD, 1.0), "model+rules": (THRESHOLD, RULE_FLOOR)}
@@ -92,16 +95,20 @@ def tune_thresholds(processed_all, scored, predicates, floor: float = RULE_FLOOR
 
 
 def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tune: bool = False,
-              variants: dict | None = None, learning_curve=(), gold_mentions: bool = False) -> dict:
+              variants: dict | None = None, learning_curve=(), gold_mentions: bool = False,
+              silver_docs=(), silver_weight: float = 0.0, silver_terms=()) -> dict:
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
     # the mention filter of fold f is trained without fold f too (nested: pipeline/training/mentions.py)
     fold_of = {doc_id: f for f, ids in enumerate(folds) for doc_id in ids}
+    # silver documents (`silver_terms`: mining documents) add terms to every fold, never held out
+    silver_fold = {d.doc_id: mentions.ALWAYS_MINED for d in silver_terms}
     filters = None
     if "mention_filter" in nlp.pipe_names:
         started = time.time()
-        filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of], fold_of)
+        filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of] + list(silver_terms),
+                                        {**fold_of, **silver_fold})
         print(f"mention filters: {len(filters)} folds ({time.time() - started:.0f} s)", flush=True)
     # --learning-curve: the same documents for both curves, the smaller sets inside the larger
     order = sorted(fold_of)
@@ -120,17 +127,20 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         started = time.time()
         held = set(held_ids)
         train_ids = [d.doc_id for d in gold_docs if d.doc_id not in held]
-        terms = select_terms(cross_validated_terms([mining_docs[i] for i in train_ids if i in mining_docs]),
-                             min_precision=MIN_PRECISION)
+        terms = select_terms(cross_validated_terms([mining_docs[i] for i in train_ids if i in mining_docs],
+                                                   extra=silver_terms), min_precision=MIN_PRECISION)
         entities.use_mined_terms(terms)
         if filters is not None:
             mentions.use_filter(nlp, filters[f])
         processed = crossval.process(nlp, classifier, gold_docs)
-        rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + list(extra_rows)
+        # silver documents through this fold's entity steps: public-corpus rows of their own
+        fold_extra = list(extra_rows) + (claim_training.labelled_dataset(nlp, classifier, silver_docs, silver_weight)
+                                         if silver_docs and silver_weight > 0 else [])
+        rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + fold_extra
         heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD)
         for name, (head_C, with_extra) in variants.items():
-            gold_rows = rows[: len(rows) - len(extra_rows)]
-            variant = claim_training.fit(classifier, gold_rows + (list(extra_rows) if with_extra else []), C=C,
+            gold_rows = rows[: len(rows) - len(fold_extra)]
+            variant = claim_training.fit(classifier, gold_rows + (fold_extra if with_extra else []), C=C,
                                          threshold=THRESHOLD, head_C=head_C)
             for d in processed:
                 if d.gold.doc_id in held:
@@ -220,14 +230,17 @@ def _decode(d, scores, predicates, threshold, floor):
     return facts_from_scores(d.doc, d.candidates, scores, predicates, threshold, floor, override)
 
 
-def seed_dev(nlp, classifier, gold_docs=(), extra_rows=(), grid=(), variants: dict | None = None) -> dict:
-    """The claim model trained on all of `gold_docs` (gold/train, with the shipped mined terms)
-    and `extra_rows`, or the shipped one when `gold_docs` is empty, scored on seed+dev: never
-    trained on."""
-    nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE))
+def seed_dev(nlp, classifier, gold_docs=(), extra_rows=(), grid=(), variants: dict | None = None,
+             silver_docs=(), silver_weight: float = 0.0, terms=None) -> dict:
+    """The claim model trained on all of `gold_docs` (gold/train, with the shipped mined terms or
+    `terms`) and `extra_rows`, or the shipped one when `gold_docs` is empty, scored on seed+dev:
+    never trained on."""
+    nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE) if terms is None else terms)
     model, variant_models = classifier.model, {}
     if gold_docs:
         gold_rows = [row for d in crossval.process(nlp, classifier, gold_docs) for row in d.labelled]
+        if silver_docs and silver_weight > 0:
+            extra_rows = list(extra_rows) + claim_training.labelled_dataset(nlp, classifier, silver_docs, silver_weight)
         model = claim_training.fit(classifier, gold_rows + list(extra_rows), C=C, threshold=THRESHOLD)
         for name, (head_C, with_extra) in (variants or {}).items():
             variant_models[name] = claim_training.fit(classifier, gold_rows + (list(extra_rows) if with_extra else []),
@@ -271,6 +284,12 @@ def main(argv=None) -> int:
     parser.add_argument("--corpus-heads", choices=("all", "fact", "predicate"), default=CORPUS_HEADS,
                         help="which heads the public-corpus pairs train: all; only those that read a fact; "
                              "those, from the pairs whose predicate follows from the corpus")
+    parser.add_argument("--silver-weight", type=float, default=SILVER_WEIGHT,
+                        help="sample weight of the silver documents' candidates (training/silver_annotations.jsonl.gz; "
+                             "0: gold/train only)")
+    parser.add_argument("--silver", type=Path, default=SILVER_FILE, help="the silver annotations file")
+    parser.add_argument("--silver-terms", action=argparse.BooleanOptionalAction, default=MINE_SILVER,
+                        help="mine each fold's terms (and the mention filter's) from the silver documents too")
     parser.add_argument("--learning-curve", action="store_true",
                         help=f"also train on {', '.join(f'{s:.0%}' for s in LEARNING_CURVE)} of gold/train "
                              "(the claim classifier; the entity steps)")
@@ -292,19 +311,34 @@ def main(argv=None) -> int:
                                                     relation_head=args.corpus_heads == "all",
                                                     known_predicate_only=args.corpus_heads == "predicate")
         print(f"public corpora: {len(extra_rows)} candidates, {sum(r.relation for r in extra_rows)} relations", flush=True)
+    silver_docs = load_silver_documents(args.silver) if args.silver_weight > 0 else []
+    if args.limit and silver_docs:
+        silver_docs = silver_docs[: args.limit]
     variants = VARIANTS if args.variants else None
+    silver_terms = [] if not args.silver_terms else \
+        mining_documents(load_silver_documents(args.silver)[: args.limit or None])
     folds = run_folds(nlp, classifier, gold_docs, grid=grid, extra_rows=extra_rows, tune=args.tune, variants=variants,
-                      learning_curve=LEARNING_CURVE if args.learning_curve else (), gold_mentions=args.gold_mentions)
+                      learning_curve=LEARNING_CURVE if args.learning_curve else (), gold_mentions=args.gold_mentions,
+                      silver_docs=silver_docs, silver_weight=args.silver_weight, silver_terms=silver_terms)
+    for name, report in folds.items():
+        if not name.startswith("_"):
+            print(f"train_5fold  {name:12s} " + "  ".join(f"{k} {v:.4f}" for k, v in crossval.summary(report).items()),
+                  flush=True)
     tuned = [(t, f) for t, f in folds.pop("_tuned", ())]
     grid = grid + tuned
     if args.shipped:
         held_out = seed_dev(nlp, shipped, grid=grid)
     else:
-        held_out = seed_dev(nlp, classifier, gold_docs, extra_rows, grid=grid, variants=variants)
+        # the terms the shipped layer would have: mined from all of gold/train (and the silver documents)
+        terms = select_terms(cross_validated_terms(load_gold_docs(GOLD / "train"), extra=silver_terms),
+                             min_precision=MIN_PRECISION) if silver_terms else None
+        held_out = seed_dev(nlp, classifier, gold_docs, extra_rows, grid=grid, variants=variants,
+                            silver_docs=silver_docs, silver_weight=args.silver_weight, terms=terms)
     results = {"train_5fold": {k: compact(v) for k, v in folds.items()},
                "seed_dev": {k: compact(v) for k, v in held_out.items()},
                "settings": {"threshold": THRESHOLD, "rule_floor": RULE_FLOOR, "C": C, "documents": len(gold_docs),
                             "corpus_weight": args.corpus_weight, "corpus_heads": args.corpus_heads,
+                            "silver_documents": len(silver_docs), "silver_weight": args.silver_weight,
                             "seed_dev_model": "shipped" if args.shipped else "trained on all of gold/train here"}}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -36,7 +36,7 @@ from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  #
 from pipeline.nlp import build_nlp  # noqa: E402
 from pipeline.training import mentions  # noqa: E402
 from pipeline.training.gold import load_gold_documents  # noqa: E402
-from mine_gold_terms import MIN_PRECISION  # noqa: E402
+from mine_gold_terms import MIN_PRECISION, MINE_SILVER, silver_mining_docs  # noqa: E402
 
 GOLD = ROOT / ".." / "shared" / "gold"
 FOLDS = 5
@@ -109,7 +109,8 @@ def summary(report: dict, coverage: dict) -> dict:
     }
 
 
-def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECISION) -> dict:
+def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECISION, silver: list = ()) -> dict:
+    """`silver`: mining documents whose terms join every fold's layer (never held out)."""
     train_dir = GOLD / "train"
     raw_docs = read_jsonl(train_dir / "docs.jsonl")
     gold_docs = load_gold_docs(train_dir)
@@ -119,12 +120,13 @@ def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECIS
     # the mention filter of fold f is trained without fold f (nested, pipeline/training/mentions.py)
     filters = None
     if use_mined and "mention_filter" in nlp.pipe_names:
-        filters = mentions.fold_filters(nlp, load_gold_documents(train_dir), gold_docs, folds)
+        filters = mentions.fold_filters(nlp, load_gold_documents(train_dir), gold_docs + list(silver),
+                                        {**folds, **{d.doc_id: mentions.ALWAYS_MINED for d in silver}})
     for f in range(FOLDS):
         if filters is not None:
             mentions.use_filter(nlp, filters[f])
         if use_mined:
-            rows = cross_validated_terms([d for d in gold_docs if folds[d.doc_id] != f])
+            rows = cross_validated_terms([d for d in gold_docs if folds[d.doc_id] != f], extra=silver)
             kept = select_terms(rows, min_precision=min_precision)
             kept_sizes.append(len(kept))
             entities.use_mined_terms(kept)
@@ -174,7 +176,10 @@ def main(argv=None) -> int:
     parser.add_argument("--min-precision", type=float, default=MIN_PRECISION,
                         help="cross-validated precision a mined term needs (as scripts/mine_gold_terms.py)")
     parser.add_argument("--keep", type=Path, help="keep each fold's predictions in this folder")
+    parser.add_argument("--silver", action=argparse.BooleanOptionalAction, default=MINE_SILVER,
+                        help="also mine the silver documents (as scripts/mine_gold_terms.py --silver)")
     args = parser.parse_args(argv)
+    silver = silver_mining_docs() if args.silver else []
     # facts here are the rules' (the shipped claim classifier has seen gold/train: scripts/crossval.py
     # cross-validates it)
     leave_out = ("claim_model",) + (("mention_filter",) if (args.no_filter or args.no_mined or args.no_phrases) else ())
@@ -184,10 +189,11 @@ def main(argv=None) -> int:
         if args.keep:
             tmp = args.keep
         result = {
-            "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv", args.min_precision),
+            "train_crossval": crossval(nlp, not args.no_mined, Path(tmp) / "cv", args.min_precision, silver),
             "seed_dev": seed_dev(nlp, not args.no_mined, Path(tmp) / "sd"),
             "settings": {"mined": not args.no_mined, "phrases": not args.no_phrases, "folds": FOLDS,
-                         "mention_filter": "mention_filter" in nlp.pipe_names, "min_precision": args.min_precision},
+                         "mention_filter": "mention_filter" in nlp.pipe_names, "min_precision": args.min_precision,
+                         "silver_documents": len(silver)},
         }
     text = json.dumps(result, indent=1)
     print(text)

@@ -32,6 +32,9 @@ from pipeline.nlp import CONFIG_PATH, build_nlp  # noqa: E402
 from pipeline.training import mentions  # noqa: E402
 from pipeline.training.gold import GOLD, load_gold_documents  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "scripts"))
+from mine_gold_terms import MINE_SILVER, silver_mining_docs  # noqa: E402
+
 VERSION = "1.0.0"
 C = 0.5
 THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6)
@@ -87,6 +90,8 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="the first N gold/train documents only")
     parser.add_argument("--no-cv", action="store_true", help="skip the nested cross-validation")
     parser.add_argument("--threshold", type=float, default=THRESHOLD, help="P(kept) below which a mention goes")
+    parser.add_argument("--silver", action=argparse.BooleanOptionalAction, default=MINE_SILVER,
+                        help="mine terms from the silver documents too (as scripts/mine_gold_terms.py --silver)")
     args = parser.parse_args(argv)
 
     started = time.time()
@@ -95,6 +100,10 @@ def main(argv=None) -> int:
     if args.limit:
         gold_docs, mining_docs = gold_docs[: args.limit], mining_docs[: args.limit]
     folds = assign_folds([g.doc_id for g in gold_docs], 5)
+    if args.silver:  # silver documents add terms to every fold's layer, never held out
+        silver = silver_mining_docs()[: args.limit or None]
+        mining_docs = mining_docs + silver
+        folds.update({d.doc_id: mentions.ALWAYS_MINED for d in silver})
     nlp = proposing_nlp()
     figures = {} if args.no_cv else cross_validate(nlp, gold_docs, mining_docs, folds)
     threshold = args.threshold
@@ -106,6 +115,7 @@ def main(argv=None) -> int:
         "trained_on": f"gold/train: {len(gold_docs)} documents, {len(rows)} proposed mentions "
                       f"({sum(label for _, label in rows)} kept by the gold)",
         "never_trained_on": ["gold/dev", "gold/seed"],
+        "terms_mined_from": f"gold/train and {sum(f == mentions.ALWAYS_MINED for f in folds.values())} silver documents",
         "cross_validation_gold_train_5fold_nested": figures,
         "training_seconds": round(time.time() - started),
     }

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.kb.mining import (
-    MINED_TERMS_FILE, NEVER_TERMS, candidate_terms, cross_validated_terms, load_gold_docs, names_its_concept,
-    read_terms, select_terms, tokens_contain,
+    MINED_TERMS_FILE, NEVER_TERMS, TermFinder, candidate_terms, cross_validated_terms, load_gold_docs,
+    names_its_concept, read_terms, select_terms, term_pattern, tokens_contain,
 )
 from pipeline.nlp import make_base_nlp
 
@@ -54,6 +54,19 @@ def abstract(doc_id: str) -> str:
 
 
 # ------------------------------------------------------------------ mining
+
+def test_term_finder_finds_what_the_term_pattern_finds(train_slice):
+    """The first-word index gives, term for term, what a regex per term gives (word boundaries,
+    plural "s"/"es", hyphens, Greek letters), on real gold/train text."""
+    terms = sorted(candidate_terms(train_slice)) + ["als", "tdp-43", "α-synuclein", "microglia", "box", "t cell"]
+    finder = TermFinder(terms)
+    for doc in train_slice[:40]:
+        expected = {t for t in terms if t in doc.lower and term_pattern(t).search(doc.lower)}
+        assert finder.found(doc.lower) == expected, doc.doc_id
+    few = TermFinder(["als", "box", "t cell", "cells", "α-synuclein"])
+    assert few.found("boxes of t cells; fals and als-linked α-synucleins") == {"box", "t cell", "cells", "als",
+                                                                               "α-synuclein"}
+
 
 def test_token_containment_is_at_word_boundaries():
     assert tokens_contain("familial ALS", "ALS")
@@ -169,3 +182,25 @@ def test_drug_codes(nlp):
     assert by_text["T0901317"] == {("CHEMICAL_OR_DRUG", "")}
     assert ("CHEMICAL_OR_DRUG", "") in by_text["SB203580"]
     assert "D000690" not in by_text
+
+
+def test_extra_documents_add_names_but_gold_decides_readings_and_precision(train_slice):
+    """`cross_validated_terms(gold, extra=silver)`: silver names become candidates, a term gold has
+    keeps gold's reading, and only gold's held-out folds count (mine_gold_terms.py --silver)."""
+    from pipeline.kb.mining import mining_documents
+    from pipeline.training.silver import load_silver_documents
+
+    silver = mining_documents(load_silver_documents()[:60])
+    if not silver:
+        pytest.skip("no silver documents")
+    gold_only = {r["term"].lower(): r for r in cross_validated_terms(train_slice)}
+    both = {r["term"].lower(): r for r in cross_validated_terms(train_slice, extra=silver)}
+    silver_names = set(candidate_terms(silver))
+    new = silver_names - set(gold_only)
+    assert new and new <= set(both)
+    for low in set(gold_only) & silver_names:  # gold's reading wins
+        assert (both[low]["type"], both[low]["concept_id"]) == (gold_only[low]["type"], gold_only[low]["concept_id"])
+    gold_text = " ".join(d.lower for d in train_slice)
+    for low in new:
+        if low not in gold_text:  # a name gold's documents never contain is never counted
+            assert both[low]["heldout_docs"] == 0

@@ -256,6 +256,10 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
     return any(p >= rule_override for k, p in enumerate(scores["polarity"][index]) if POLARITIES[k] != polarity)
 
 
+# predicates whose subject acts on the object: a mention in a setting phrase is never their subject
+AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
+
+
 def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold,
                       rule_floor: float = 1.0, rule_override: float = 1.01) -> list[Fact]:
     """Facts of the candidates the model accepts. A rule fact whose candidate the model scores
@@ -279,6 +283,9 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
                 continue
         predicate, forward, negated = decision
         subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
+        if extractor == "model" and predicate in AGENT_PREDICATES and \
+                phrases.in_locative_phrase(doc, subject, floor=cand.sentence.start):
+            continue  # "in people with ALS, X delays progression": ALS is the setting, not the agent (as the rules read it)
         certainty = certainty_of(cand.sentence)
         if cand.rule is not None:
             extractor += "+" + cand.rule.extractor

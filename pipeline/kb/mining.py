@@ -55,15 +55,21 @@ def gold_mentions(entities: list, facts: list) -> list:
     return [m for m in out if m[1].strip() and m[2]]
 
 
-def load_gold_docs(directory: Path) -> list:
-    """The documents of a gold set (read by pipeline.training.gold) with their lower-cased
-    gold items: every entity line and fact argument."""
+def mining_documents(gold_documents: list) -> list:
+    """Annotated documents (pipeline.training.gold.GoldDocument: gold or silver) with their
+    lower-cased items: every entity line and fact argument."""
     out = []
-    for gold in load_gold_documents(directory):
+    for gold in gold_documents:
         items = [(typ, cid, " ".join(text.lower().split()))
                  for _doc_id, text, typ, cid in gold_mentions(gold.entities, gold.facts)]
         out.append(GoldDoc(gold.doc_id, gold.text, gold.text.lower(), items))
     return out
+
+
+def load_gold_docs(directory: Path) -> list:
+    """The documents of a gold set (read by pipeline.training.gold) with their lower-cased
+    gold items: every entity line and fact argument."""
+    return mining_documents(load_gold_documents(directory))
 
 
 def assign_folds(doc_ids: list, k: int = 5, seed: int = 7) -> dict:
@@ -146,9 +152,57 @@ def gold_has(doc: GoldDoc, typ: str, cid: str, low: str) -> bool:
     return False
 
 
-def cross_validated_terms(docs: list, k: int = 5, seed: int = 7) -> list:
-    """Every candidate term of `docs` with its held-out counts, summed over the k folds in
-    which it was mined from the other folds (the counts of fold f are taken on fold f only)."""
+RUN_RE = re.compile(r"[a-z0-9]+")
+ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class TermFinder:
+    """Which of many lower-cased terms occur in a lower-cased text, as `term_pattern` finds them
+    (word boundaries, an optional plural "s"/"es"), without a regex per term: terms are indexed by
+    their first run of letters and digits and tried only where the text has that run."""
+
+    def __init__(self, terms):
+        self.by_run = defaultdict(list)
+        self.others = []  # terms that do not start with a letter or digit ("α-synuclein")
+        for low in terms:
+            first = RUN_RE.match(low)
+            (self.by_run[first.group()] if first else self.others).append(low)
+
+    @staticmethod
+    def _ends_at_boundary(lower: str, end: int) -> bool:
+        for suffix in ("es", "s", ""):
+            if lower.startswith(suffix, end):
+                after = end + len(suffix)
+                if after >= len(lower) or lower[after] not in ALNUM:
+                    return True
+        return False
+
+    def found(self, lower: str) -> set:
+        out = set()
+        for run in RUN_RE.finditer(lower):
+            start, word = run.start(), run.group()
+            keys = [word] + ([word[:-1]] if word.endswith("s") else []) + ([word[:-2]] if word.endswith("es") else [])
+            for key in keys:
+                for low in self.by_run.get(key, ()):
+                    if low not in out and lower.startswith(low, start) and self._ends_at_boundary(lower, start + len(low)):
+                        out.add(low)
+        out.update(low for low in self.others if low in lower and term_pattern(low).search(lower))
+        return out
+
+
+def gold_first_terms(docs: list, extra: list) -> dict:
+    """`candidate_terms` of `docs` and `extra` together, a term `docs` have taking their reading
+    (gold's conventions decide; the extra documents, silver ones, only add names)."""
+    out = candidate_terms(extra) if extra else {}
+    out.update(candidate_terms(docs))
+    return out
+
+
+def cross_validated_terms(docs: list, k: int = 5, seed: int = 7, extra: list = ()) -> list:
+    """Every candidate term of `docs` (and of `extra`) with its held-out counts, summed over the
+    k folds of `docs` in which it was mined from the other folds and `extra` (the counts of fold
+    f are taken on fold f only: `extra` documents are never held out, never counted)."""
+    extra = list(extra)
     folds = assign_folds([d.doc_id for d in docs], k, seed)
     by_fold = defaultdict(list)
     for d in docs:
@@ -156,15 +210,16 @@ def cross_validated_terms(docs: list, k: int = 5, seed: int = 7) -> list:
     stats = defaultdict(lambda: [0, 0])  # (low, type, cid) -> [held-out docs, hits]
     for f in range(k):
         train = [d for d in docs if folds[d.doc_id] != f]
-        for low, (typ, cid, _form, _support) in candidate_terms(train).items():
-            pattern = term_pattern(low)
-            s = stats[(low, typ, cid)]
-            for d in by_fold[f]:
-                if occurs(low, pattern, d):
-                    s[0] += 1
-                    s[1] += gold_has(d, typ, cid, low)
+        candidates = gold_first_terms(train, extra)
+        finder = TermFinder(candidates)
+        for d in by_fold[f]:
+            for low in finder.found(d.lower):
+                typ, cid, _form, _support = candidates[low]
+                s = stats[(low, typ, cid)]
+                s[0] += 1
+                s[1] += gold_has(d, typ, cid, low)
     rows = []
-    for low, (typ, cid, form, support) in sorted(candidate_terms(docs).items()):
+    for low, (typ, cid, form, support) in sorted(gold_first_terms(docs, extra).items()):
         n, hits = stats.get((low, typ, cid), (0, 0))
         rows.append({"term": form, "type": typ, "concept_id": cid, "support_docs": support,
                      "heldout_docs": n, "heldout_hits": hits, "precision": round(hits / n, 3) if n else ""})
@@ -209,10 +264,10 @@ def select_terms(rows: list, min_precision: float = 0.5, min_heldout: int = 1, k
     return out
 
 
-def write_terms(rows: list, path: Path) -> Path:
+def write_terms(rows: list, path: Path, source: str = "../shared/gold/train") -> Path:
     path = Path(path)
     with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write("# Terms mined from ../shared/gold/train by scripts/mine_gold_terms.py (do not edit by hand).\n")
+        fh.write(f"# Terms mined from {source} by scripts/mine_gold_terms.py (do not edit by hand).\n")
         fh.write("# precision: held-out documents where the term occurs and gold lists it / where it occurs "
                  "(5-fold document-level cross-validation; empty = never seen in a held-out document).\n")
         writer = csv.DictWriter(fh, fieldnames=MINED_COLUMNS, delimiter="\t", lineterminator="\n")

@@ -100,11 +100,15 @@ def rule_pipeline(nlp):
     return [name for name in nlp.pipe_names if name != "claim_model"]
 
 
-def labelled_dataset(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument]) -> list[LabelledCandidate]:
+def labelled_dataset(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocument],
+                     weight: float = 1.0) -> list[LabelledCandidate]:
+    """The labelled candidates of annotated documents, each with sample weight `weight`."""
     rows = []
     with nlp.select_pipes(enable=rule_pipeline(nlp)):
         for doc, gold in zip(nlp.pipe(g.text for g in gold_docs), gold_docs):
             rows.extend(label_candidates(doc, gold, classifier.doc_candidates(doc)))
+    for row in rows:
+        row.weight = weight
     return rows
 
 

@@ -72,11 +72,18 @@ def fit(rows: list[tuple[list[str], bool]], C: float = 0.5) -> tuple[np.ndarray,
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
 
+# the fold of documents that only ever add terms (silver annotations): never held out, never excluded
+ALWAYS_MINED = -1
+
+
 def mined_terms_without(mining_docs: list, folds: dict, excluded: set) -> list:
-    """The mined-term layer built from the gold documents outside the `excluded` folds."""
+    """The mined-term layer built from the documents outside the `excluded` folds (documents of
+    fold ALWAYS_MINED, the silver ones, are always in it)."""
     from pipeline.kb.mining import cross_validated_terms, select_terms
 
-    return select_terms(cross_validated_terms([d for d in mining_docs if folds[d.doc_id] not in excluded]))
+    return select_terms(cross_validated_terms(
+        [d for d in mining_docs if folds[d.doc_id] not in excluded and folds[d.doc_id] != ALWAYS_MINED],
+        extra=[d for d in mining_docs if folds[d.doc_id] == ALWAYS_MINED]))
 
 
 def heldout_mentions(nlp, gold_docs: list[GoldDocument], mining_docs: list, folds: dict,
@@ -86,7 +93,7 @@ def heldout_mentions(nlp, gold_docs: list[GoldDocument], mining_docs: list, fold
     entities = nlp.get_pipe("entities")
     rows = []
     with nlp.select_pipes(enable=proposing_pipes(nlp)):
-        for fold in sorted(set(folds.values()) - set(excluded)):
+        for fold in sorted(set(folds.values()) - set(excluded) - {ALWAYS_MINED}):
             entities.use_mined_terms(mined_terms_without(mining_docs, folds, set(excluded) | {fold}))
             held = [g for g in gold_docs if folds[g.doc_id] == fold]
             for doc, gold in zip(nlp.pipe(g.text for g in held), held):
@@ -114,4 +121,4 @@ def fold_filters(nlp, gold_docs: list[GoldDocument], mining_docs: list, folds: d
     training mentions come from folds processed without their own mined terms either); for the
     folds of `folds`, or for `fold_ids` (folds none of `gold_docs` may lie in)."""
     return {fold: fit(heldout_mentions(nlp, gold_docs, mining_docs, folds, frozenset({fold})), C=C)
-            for fold in (sorted(set(folds.values())) if fold_ids is None else fold_ids)}
+            for fold in (sorted(set(folds.values()) - {ALWAYS_MINED}) if fold_ids is None else fold_ids)}
