@@ -260,20 +260,6 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
 AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
 
 
-SETTING_HEADS = phrases.POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
-
-
-def in_population_setting(doc: Doc, span: Span, reach: int = 4) -> bool:
-    """'people with ALS', 'patients with SOD1 mutations', 'a mouse model of ALS': the mention names
-    whom the study is about, not an agent. Narrower than `claim_phrases.in_locative_phrase`."""
-    for tok in reversed(doc[max(0, span.start - reach):span.start]):
-        if tok.is_punct:
-            return False
-        if tok.lower_ in ("with", "of") and tok.i > 0 and doc[tok.i - 1].lower_ in SETTING_HEADS:
-            return True
-    return False
-
-
 def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold,
                       rule_floor: float = 1.0, rule_override: float = 1.01) -> list[Fact]:
     """Facts of the candidates the model accepts. A rule fact whose candidate the model scores
@@ -297,7 +283,7 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
                 continue
         predicate, forward, negated = decision
         subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
-        if extractor == "model" and predicate in AGENT_PREDICATES and in_population_setting(doc, subject):
+        if extractor == "model" and predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
             continue  # "in people with ALS, X delays progression": ALS is the setting, not the agent (as the rules read it)
         certainty = certainty_of(cand.sentence)
         if cand.rule is not None:

@@ -164,6 +164,20 @@ def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> 
     return False
 
 
+SETTING_HEADS = POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
+
+
+def in_population_setting(doc: Doc, span: Span, reach: int = 4) -> bool:
+    """'people with ALS', 'patients with SOD1 mutations', 'a mouse model of ALS': the mention names
+    whom the study is about, not an agent. Narrower than `in_locative_phrase`."""
+    for tok in reversed(doc[max(0, span.start - reach):span.start]):
+        if tok.is_punct:
+            return False
+        if tok.lower_ in ("with", "of") and tok.i > 0 and doc[tok.i - 1].lower_ in SETTING_HEADS:
+            return True
+    return False
+
+
 def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
     """The clause's grammatical subject: its first mention not inside a locative phrase,
     with the mentions coordinated to it ("nanoparticles and exosomes")."""
