@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -66,3 +67,31 @@ def test_fingerprint_depends_on_the_pipeline_description():
     assert pipeline_fingerprint("pipeline.nlp:shared_nlp") == pipeline_fingerprint("pipeline.nlp:shared_nlp")
     assert pipeline_fingerprint("pipeline.nlp:shared_nlp") != pipeline_fingerprint("pipeline.nlp:build_nlp")
     assert pipeline_fingerprint("object", "config A") != pipeline_fingerprint("object", "config B")
+
+
+def test_documents_are_processed_with_one_blas_thread():
+    """Workers are one per core: the NER's matrix products must not start a BLAS thread per core
+    in each of them (`one_blas_thread`). A probe component reads the BLAS limits while the seed
+    article is processed, and they are back to what they were afterwards."""
+    from spacy.language import Language
+    from threadpoolctl import threadpool_info
+
+    from pipeline.batch import extract_payloads
+    from pipeline.ingest import Document
+    from pipeline.nlp import build_nlp
+
+    seen: list[int] = []
+
+    @Language.component("blas_threads_probe")
+    def probe(doc):
+        seen.extend(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        return doc
+
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    nlp = build_nlp()
+    nlp.add_pipe("blas_threads_probe", after="ner")
+    text = (Path(__file__).resolve().parents[2] / "shared" / "seed" / "als_news_tregs.txt").read_text(encoding="utf-8")
+    [result] = extract_payloads(nlp, [Document("seed", "seed/als_news_tregs.txt", text)])
+    assert result.payload and not result.error
+    assert seen and set(seen) == {1}
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
