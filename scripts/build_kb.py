@@ -84,6 +84,45 @@ ABBREVIATION_CLASHES = {
 }
 
 
+# An HGNC alias "PH1" or "PH-4" (AGXT, P4HTM) would read "pH 4" as a gene: such aliases are skipped.
+PH_VALUE = re.compile(r"PH[- ]?\d+")
+# A MeSH protein descriptor is remapped to the one human gene that one of its names names. Through
+# a synonym of four letters or fewer that is only that gene's symbol, the remap needs a word that
+# the descriptor's name shares with the gene's name or symbol ("HLA-A Antigens", HLA-A): Tissue
+# Plasminogen Activator's synonym "TTPA" is the symbol of alpha tocopherol transfer protein, and
+# "LATS" (Long-Acting Thyroid Stimulator) normalises to LAT.
+SHORT_LETTERS = re.compile(r"[a-z]{1,4}")
+
+
+def shared_word(first: str, second: str) -> bool:
+    words = lambda text: {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}  # noqa: E731
+    return bool(words(first) & words(second))
+
+
+def prefixed_alias_owners(hgnc_rows: list, alias_owners: dict) -> dict:
+    """Case key -> the gene whose alias is written with a lower-case first letter, where aliases of
+    different genes differ only in that letter's case (the KB's case keys lower-case it).
+
+    The literature writes such prefixed names as HGNC lists them ("iNOS" is NOS2's alias); the
+    all-capital spelling is a database form ("INOS" is an alias of ISYNA1), so "iNOS" must link to
+    NOS2. Where no alias of the group, or more than one gene's, has a lower-case first letter,
+    none is preferred."""
+    groups = defaultdict(set)
+    for row in hgnc_rows:
+        for a in (row["Alias symbols"] or "").split(", ") + (row["Previous symbols"] or "").split(", "):
+            keys = term_keys(a) if a and len(alias_owners[a]) == 1 else None
+            if keys:
+                groups[keys[1]].add((a, row["HGNC ID"]))
+    preferred = {}
+    for case_key, members in groups.items():
+        if len({hid for _a, hid in members}) < 2:
+            continue
+        prefixed = {hid for a, hid in members if a[0].islower() and not a.islower()}
+        if len(prefixed) == 1:
+            preferred[case_key] = prefixed.pop()
+    return preferred
+
+
 def read_curated(name: str):
     rows = []
     with open(KB_DIR / name, encoding="utf-8") as fh:
@@ -226,6 +265,7 @@ def main():
             if a:
                 alias_owners[a].add(row["HGNC ID"])
     symbol_of = {row["Approved symbol"]: row["HGNC ID"] for row in hgnc_rows}
+    prefixed_alias = prefixed_alias_owners(hgnc_rows, alias_owners)
     mesh_non_gene_cased = set()
     for key, lst in candidates.items():
         for _r, cid, ck in lst:
@@ -251,6 +291,8 @@ def main():
                 continue
             if re.fullmatch(r"[A-Z]{3}", a) and not protein_coding:
                 continue
+            if PH_VALUE.fullmatch(a) or prefixed_alias.get(keys[1], hid) != hid:
+                continue
             add_term(a, hid, "hgnc_alias", "cs")
 
     # remap MeSH protein descriptors to the single human gene they name
@@ -263,12 +305,15 @@ def main():
             if k:
                 gene_key.setdefault(k[0], set()).add(row["HGNC ID"])
     remap = {}
+    gene_names = {row["HGNC ID"]: row["Approved name"] + " " + row["Approved symbol"] for row in hgnc_rows}
     for key, lst in candidates.items():
         genes = gene_key.get(key)
         if not genes or len(genes) != 1:
             continue
         for _r, cid, _ck in lst:
             if cid.startswith("MESH:D") and concepts[cid][0] == "GENE_OR_PROTEIN":
+                if SHORT_LETTERS.fullmatch(key) and not shared_word(concepts[cid][1], gene_names[next(iter(genes))]):
+                    continue
                 remap.setdefault(cid, set()).update(genes)
     remap = {m: next(iter(g)) for m, g in remap.items() if len(g) == 1}
 

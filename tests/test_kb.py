@@ -1,5 +1,7 @@
 """The shipped KB artifacts: load offline, versioned, typed, no alias flooding."""
+import json
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +88,51 @@ def test_formula_table_links_to_kept_chemicals():
     for formula, (cid, _name) in FORMULAS.rows.items():
         i = kb.index_of.get(cid)
         assert i is not None and kb.concept(i)[1] == "CHEMICAL_OR_DRUG", formula
+
+
+STUDY_TYPES = Path(__file__).resolve().parents[2] / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
+
+
+def study_type_abstracts(pmids: set[str]) -> dict[str, str]:
+    texts = {}
+    with open(STUDY_TYPES, encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record["pmid"] in pmids:
+                texts[record["pmid"]] = f"{record.get('title') or ''}\n\n{record.get('abstract') or ''}"
+    return texts
+
+
+# (abstract, written form, the id every mention of that form must carry) from real abstracts of
+# ../shared/data/studytypeteller; before the fix these linked to the gene in the comment, or to none
+WRONG_SENSES = [
+    ("31926295", "iNOS", "HGNC:7873"),       # NOS2; was ISYNA1, whose all-capital alias "INOS" shares the case key
+    ("20845405", "tissue plasminogen activator", "MESH:D010959"),  # was TTPA: MeSH's synonym "TTPA" is its symbol
+    ("20845405", "tPA", "MESH:D010959"),     # the abbreviation carries its long form's id
+    ("27812760", "iNOS", "MESH:D052247"),    # defined there as "inducible nitric oxide synthase (iNOS)"
+    ("23768781", "COX-2", "HGNC:9605"),      # PTGS2; had no id (curated)
+]
+
+
+@pytest.mark.skipif(not STUDY_TYPES.is_file(), reason="needs ../shared/data")
+def test_short_forms_take_their_literature_sense_in_real_abstracts():
+    from pipeline.nlp import shared_nlp
+
+    texts = study_type_abstracts({pmid for pmid, _, _ in WRONG_SENSES} | {"21951913", "19353731"})
+    docs = dict(zip(texts, shared_nlp().pipe(texts.values())))
+    for pmid, form, concept_id in WRONG_SENSES:
+        ids = {ent.kb_id_ for ent in docs[pmid].ents if ent.text == form}
+        assert ids == {concept_id}, (pmid, form, ids)
+    # human neural stem/progenitor cells; "HNSPC" is an HGNC alias of KCNQ2
+    assert {ent.label_ for ent in docs["21951913"].ents if ent.text == "hNSPCs"} == {"CELL_TYPE"}
+    # "pH 4"-like values are not the genes whose HGNC aliases are "PH1", "PH-4" (AGXT, P4HTM)
+    ph = docs["19353731"]
+    assert "pH" in ph.text and not any(ent.text.startswith("pH") for ent in ph.ents)
+
+
+def test_prefixed_aliases_win_over_their_all_capital_namesakes():
+    kb = load_kb()
+    assert kb.lookup("iNOS")[0] == "HGNC:7873"    # NOS2, not ISYNA1 ("INOS")
+    assert kb.lookup("aP2")[0] == "HGNC:3559"     # FABP4
+    assert kb.lookup("cPLA2")[0] == "HGNC:9035"   # PLA2G4A (curated: HGNC lists "cPLA2" under KAT5)
+    assert kb.lookup("HLA-A antigens")[0] == "HGNC:4931"  # a short-synonym remap that shares a word

@@ -144,14 +144,14 @@ def test_filtered_merge_keeps_lone_words_only_when_linked(shipped, dict_nlp):
 
 
 def test_lone_drug_and_disease_names_stay_when_the_kb_lacks_them(shipped, dict_nlp, train_ner):
-    # BC5CDR development abstract 17042884 (never trained on): "quetiapine" is in no KB term list,
+    # BC5CDR development abstract 17042884 (never trained on): "akathisia" is in no KB term list,
     # so only the model finds it; as a lowercase lone word that is no adjective, it stays unlinked
     records = {pmid: text for pmid, text, _ in train_ner.read_pubtator(DATA / "bc5cdr" / "CDR_DevelopmentSet.PubTator.txt")}
     doc = dict_nlp(records["17042884"])
-    assert not any(e.text.lower() == "quetiapine" for e in doc.ents)
+    assert not any(e.text.lower() == "akathisia" for e in doc.ents)
     shipped.add_spans(doc, shipped.predict_spans([doc])[0])
-    quetiapine = [e for e in doc.ents if e.text.lower() == "quetiapine"]
-    assert quetiapine and {e.label_ for e in quetiapine} == {"CHEMICAL_OR_DRUG"}
+    akathisia = [e for e in doc.ents if e.text.lower() == "akathisia"]
+    assert akathisia and {e.label_ for e in akathisia} == {"DISEASE"} and not any(e.kb_id_ for e in akathisia)
     # the model's abbreviation-like and adjective-like lone words still need the KB's link
     text = "Serum QRX was inflammatory in hereditary motor neuronopathy."
     doc = dict_nlp(text)
