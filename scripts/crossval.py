@@ -97,27 +97,17 @@ def tune_thresholds(processed_all, scored, predicates, floor: float = RULE_FLOOR
 def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tune: bool = False,
               variants: dict | None = None, learning_curve=(), gold_mentions: bool = False,
               silver_docs=(), silver_weight: float = 0.0, silver_terms=()) -> dict:
+    """The systems' reports on the pooled held-out folds. Per fold: terms mined from the other
+    folds, the fold's mention filter, the claim heads fitted on the other folds' candidates (and
+    `extra_rows`, the silver candidates through this fold's entity steps); then the optional studies
+    (`variants`, `learning_curve`, `gold_mentions`) on the same fold, and after the folds the other
+    decoding settings (`grid`, `tune`) of the merged system."""
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
-    # the mention filter of fold f is trained without fold f too (nested: pipeline/training/mentions.py)
     fold_of = {doc_id: f for f, ids in enumerate(folds) for doc_id in ids}
-    # silver documents (`silver_terms`: mining documents) add terms to every fold, never held out
-    silver_fold = {d.doc_id: mentions.ALWAYS_MINED for d in silver_terms}
-    filters = None
-    if "mention_filter" in nlp.pipe_names:
-        started = time.time()
-        filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of] + list(silver_terms),
-                                        {**fold_of, **silver_fold})
-        print(f"mention filters: {len(filters)} folds ({time.time() - started:.0f} s)", flush=True)
-    # --learning-curve: the same documents for both curves, the smaller sets inside the larger
-    order = sorted(fold_of)
-    random.Random(LEARNING_CURVE_SEED).shuffle(order)
-    shares = {share: set(order[: round(share * len(order))]) for share in learning_curve}
-    share_filters = {share: mentions.fold_filters(nlp, [g for g in gold_docs if g.doc_id in subset],
-                                                  [mining_docs[i] for i in sorted(subset)],
-                                                  {i: fold_of[i] for i in subset}, fold_ids=range(k))
-                     for share, subset in shares.items() if filters is not None}
+    filters = _fold_mention_filters(nlp, gold_docs, mining_docs, fold_of, silver_terms)
+    curve = LearningCurve(nlp, classifier, gold_docs, mining_docs, fold_of, learning_curve, k, filters is not None)
     variants = variants or {}
     predictions = defaultdict(dict, {name: {} for name in list(SYSTEMS) + list(variants)})
     processed_all, scored = [], {}
@@ -138,16 +128,8 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
                                          if silver_docs and silver_weight > 0 else [])
         rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + fold_extra
         heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD)
-        for name, (head_C, with_extra) in variants.items():
-            gold_rows = rows[: len(rows) - len(fold_extra)]
-            variant = claim_training.fit(classifier, gold_rows + (fold_extra if with_extra else []), C=C,
-                                         threshold=THRESHOLD, head_C=head_C)
-            for d in processed:
-                if d.gold.doc_id in held:
-                    predictions[name][d.gold.doc_id] = _default_facts(classifier, variant, d)
-        for d in processed:
-            if d.gold.doc_id not in held:
-                continue
+        held_docs = [d for d in processed if d.gold.doc_id in held]
+        for d in held_docs:
             processed_all.append(d)
             scores = heads.scores(classifier.featurize(d.candidates)) if d.candidates else None
             scored[d.gold.doc_id] = scores
@@ -157,41 +139,93 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
                 else:
                     predictions[name][d.gold.doc_id] = facts_from_scores(
                         d.doc, d.candidates, scores, heads.predicates, *setting) if scores else []
-        for share, subset in shares.items():
-            part = claim_training.fit(classifier, [row for d in processed if d.gold.doc_id in subset - held
-                                                   for row in d.labelled], C=C, threshold=THRESHOLD)
-            predictions[f"claims trained on {share:.0%}"].update(
-                {d.gold.doc_id: _default_facts(classifier, part, d) for d in processed if d.gold.doc_id in held})
-            name = f"entity steps trained on {share:.0%}"
-            for d in _entity_steps_on(nlp, classifier, gold_docs, mining_docs, subset - held, held,
-                                      share_filters[share][f] if share_filters else None):
-                own_docs[name].append(d)
-                own_predictions[name][d.gold.doc_id] = list(d.doc._.facts or [])
-        if shares:  # back to this fold's own terms and filter
-            entities.use_mined_terms(terms)
+        for name, (head_C, with_extra) in variants.items():
+            variant = claim_training.fit(classifier, rows[: len(rows) - len(fold_extra)] + (fold_extra if with_extra else []),
+                                         C=C, threshold=THRESHOLD, head_C=head_C)
+            predictions[name].update({d.gold.doc_id: _default_facts(classifier, variant, d) for d in held_docs})
+        if curve.shares:
+            curve.fold(f, processed, held, predictions, own_docs, own_predictions)
+            entities.use_mined_terms(terms)  # back to this fold's own terms and filter
             if filters is not None:
                 mentions.use_filter(nlp, filters[f])
         if gold_mentions:
-            for keep_predicted, name in ((True, "gold mentions first"), (False, "gold mentions only")):
-                oracle = crossval.with_gold_mentions(nlp, classifier, processed, keep_predicted)
-                heads_g = claim_training.fit(classifier, [row for d in oracle if d.gold.doc_id not in held
-                                                          for row in d.labelled], C=C, threshold=THRESHOLD)
-                for d in oracle:
-                    if d.gold.doc_id in held:
-                        own_docs[name].append(d)
-                        own_predictions[name][d.gold.doc_id] = _default_facts(classifier, heads_g, d)
+            _gold_mention_fold(nlp, classifier, processed, held, own_docs, own_predictions)
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
     results.update({name: crossval._score(docs, own_predictions[name]) for name, docs in own_docs.items()})
     if filters is not None:
         nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
+    results.update(_other_settings(processed_all, scored, heads.predicates, grid, tune))
+    return results
+
+
+def _fold_mention_filters(nlp, gold_docs, mining_docs, fold_of, silver_terms):
+    """The mention filter of each fold, trained without that fold (nested: pipeline/training/mentions.py);
+    silver documents (`silver_terms`: mining documents) add terms to every fold and are never held out.
+    None when the pipeline has no mention filter."""
+    if "mention_filter" not in nlp.pipe_names:
+        return None
+    started = time.time()
+    silver_fold = {d.doc_id: mentions.ALWAYS_MINED for d in silver_terms}
+    filters = mentions.fold_filters(nlp, gold_docs, [mining_docs[i] for i in fold_of] + list(silver_terms),
+                                    {**fold_of, **silver_fold})
+    print(f"mention filters: {len(filters)} folds ({time.time() - started:.0f} s)", flush=True)
+    return filters
+
+
+class LearningCurve:
+    """--learning-curve: the claim classifier, and separately the entity steps (mined terms, nested
+    mention filter), trained on a share of gold/train. One seeded order of the documents, so the
+    smaller sets lie inside the larger; a share's training documents are that set minus the fold."""
+
+    def __init__(self, nlp, classifier, gold_docs, mining_docs, fold_of, shares, k, with_filter):
+        self.nlp, self.classifier, self.gold_docs, self.mining_docs = nlp, classifier, gold_docs, mining_docs
+        order = sorted(fold_of)
+        random.Random(LEARNING_CURVE_SEED).shuffle(order)
+        self.shares = {share: set(order[: round(share * len(order))]) for share in shares}
+        self.filters = {share: mentions.fold_filters(nlp, [g for g in gold_docs if g.doc_id in subset],
+                                                     [mining_docs[i] for i in sorted(subset)],
+                                                     {i: fold_of[i] for i in subset}, fold_ids=range(k))
+                        for share, subset in self.shares.items() if with_filter}
+
+    def fold(self, f, processed, held, predictions, own_docs, own_predictions) -> None:
+        classifier = self.classifier
+        for share, subset in self.shares.items():
+            part = claim_training.fit(classifier, [row for d in processed if d.gold.doc_id in subset - held
+                                                   for row in d.labelled], C=C, threshold=THRESHOLD)
+            predictions[f"claims trained on {share:.0%}"].update(
+                {d.gold.doc_id: _default_facts(classifier, part, d) for d in processed if d.gold.doc_id in held})
+            name = f"entity steps trained on {share:.0%}"
+            for d in _entity_steps_on(self.nlp, classifier, self.gold_docs, self.mining_docs, subset - held, held,
+                                      self.filters[share][f] if self.filters else None):
+                own_docs[name].append(d)
+                own_predictions[name][d.gold.doc_id] = list(d.doc._.facts or [])
+
+
+def _gold_mention_fold(nlp, classifier, processed, held, own_docs, own_predictions) -> None:
+    """--gold-mentions: the claim classifier given gold's mentions as candidates (with the pipeline's
+    where no gold mention lies, or gold's only), in training and in the held-out fold."""
+    for keep_predicted, name in ((True, "gold mentions first"), (False, "gold mentions only")):
+        oracle = crossval.with_gold_mentions(nlp, classifier, processed, keep_predicted)
+        heads = claim_training.fit(classifier, [row for d in oracle if d.gold.doc_id not in held
+                                                for row in d.labelled], C=C, threshold=THRESHOLD)
+        for d in oracle:
+            if d.gold.doc_id in held:
+                own_docs[name].append(d)
+                own_predictions[name][d.gold.doc_id] = _default_facts(classifier, heads, d)
+
+
+def _other_settings(processed_all, scored, predicates, grid, tune) -> dict:
+    """The merged system at other thresholds and rule floors (`grid`), and with one threshold per
+    predicate chosen on these folds (`tune`), on the same fold models' scores."""
+    results = {}
     if tune:
-        table = tune_thresholds(processed_all, scored, heads.predicates)
+        table = tune_thresholds(processed_all, scored, predicates)
         grid = list(grid) + [(table, RULE_FLOOR)]
-    for threshold, floor in grid:  # other settings of the merged system, on the same fold models
+    for threshold, floor in grid:
         results[_setting_name(threshold, floor)] = crossval._score(processed_all, {
-            d.gold.doc_id: _decode(d, scored[d.gold.doc_id], heads.predicates, threshold, floor)
+            d.gold.doc_id: _decode(d, scored[d.gold.doc_id], predicates, threshold, floor)
             if scored.get(d.gold.doc_id) else [] for d in processed_all})
     if tune:
         results["_tuned"] = [(table, RULE_FLOOR)]
