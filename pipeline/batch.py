@@ -104,7 +104,7 @@ def one_blas_thread():
 
     Parallelism here is one process per core; a BLAS that also starts a thread per core makes the
     workers' threads spin against each other. On the 2-core machine of `benchmarks/bench.py`, two
-    workers ran its distinct texts in 40 s instead of 46 s, and one process in the same time with
+    workers ran its distinct texts in 41 s instead of 46 s, and one process in the same time with
     about 45 s less CPU time. Setting the limit costs about 0.2 ms, so it is set per chunk."""
     from threadpoolctl import threadpool_limits
 
