@@ -90,7 +90,7 @@ def test_documents_are_processed_with_one_blas_thread():
     before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
     nlp = build_nlp()
     nlp.add_pipe("blas_threads_probe", after="ner")
-    text = (Path(__file__).resolve().parents[2] / "shared" / "seed" / "als_news_tregs.txt").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[1] / "corpora" / "als_news_tregs.txt").read_text(encoding="utf-8")
     [result] = extract_payloads(nlp, [Document("seed", "seed/als_news_tregs.txt", text)])
     assert result.payload and not result.error
     assert seen and set(seen) == {1}

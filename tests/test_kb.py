@@ -1,11 +1,10 @@
 """The shipped KB artifacts: load offline, versioned, typed, no alias flooding."""
-import json
 import socket
-from pathlib import Path
 
 import pytest
 
 from pipeline.kb import kb_version, load_kb, term_keys
+from pipeline.training.silver import SOURCE_FILE as STUDY_TYPETELLER, source_texts
 
 
 def test_kb_loads_from_shipped_artifacts_without_network(monkeypatch):
@@ -90,19 +89,6 @@ def test_formula_table_links_to_kept_chemicals():
         assert i is not None and kb.concept(i)[1] == "CHEMICAL_OR_DRUG", formula
 
 
-STUDY_TYPES = Path(__file__).resolve().parents[2] / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
-
-
-def study_type_abstracts(pmids: set[str]) -> dict[str, str]:
-    texts = {}
-    with open(STUDY_TYPES, encoding="utf-8") as fh:
-        for line in fh:
-            record = json.loads(line)
-            if record["pmid"] in pmids:
-                texts[record["pmid"]] = f"{record.get('title') or ''}\n\n{record.get('abstract') or ''}"
-    return texts
-
-
 # (abstract, written form, the id every mention of that form must carry) from real abstracts of
 # ../shared/data/studytypeteller; before the fix these linked to the gene in the comment, or to none
 WRONG_SENSES = [
@@ -114,11 +100,12 @@ WRONG_SENSES = [
 ]
 
 
-@pytest.mark.skipif(not STUDY_TYPES.is_file(), reason="needs ../shared/data")
+@pytest.mark.skipif(not STUDY_TYPETELLER.is_file(), reason="needs ../shared/data")
 def test_short_forms_take_their_literature_sense_in_real_abstracts():
     from pipeline.nlp import shared_nlp
 
-    texts = study_type_abstracts({pmid for pmid, _, _ in WRONG_SENSES} | {"21951913", "19353731"})
+    abstracts = source_texts("studytypeteller")
+    texts = {pmid: abstracts[f"PMID:{pmid}"] for pmid in {p for p, _, _ in WRONG_SENSES} | {"21951913", "19353731"}}
     docs = dict(zip(texts, shared_nlp().pipe(texts.values())))
     for pmid, form, concept_id in WRONG_SENSES:
         ids = {ent.kb_id_ for ent in docs[pmid].ents if ent.text == form}
