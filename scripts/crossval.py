@@ -325,7 +325,7 @@ def main(argv=None) -> int:
     parser.add_argument("--silver-terms", action=argparse.BooleanOptionalAction, default=MINE_SILVER,
                         help="mine each fold's terms (and the mention filter's) from the silver documents too")
     parser.add_argument("--learning-curve", action="store_true",
-                        help=f"also train on {', '.join(f'{s:.0%}' for s in LEARNING_CURVE)} of gold/train "
+                        help=f"also train on {', '.join(f'{s * 100:.0f}%%' for s in LEARNING_CURVE)} of gold/train "
                              "(the claim classifier; the entity steps)")
     parser.add_argument("--gold-mentions", action="store_true",
                         help="also score the claim classifier given gold's mentions as candidates (its ceiling)")

@@ -23,3 +23,17 @@ def test_no_merge_conflict_markers():
         text = path.read_text(encoding="utf-8", errors="replace")
         bad += [f"{name}:{text.count(chr(10), 0, m.start()) + 1}" for m in CONFLICT.finditer(text)]
     assert not bad, f"unresolved merge markers: {bad}"
+
+
+def test_every_script_prints_its_help():
+    """Each training and evaluation script answers --help (its options documented, none broken)."""
+    import sys
+
+    scripts = sorted((ROOT / "scripts").glob("*.py")) + sorted((ROOT / "benchmarks").glob("*.py"))
+    failed = {}
+    for script in scripts:
+        run = subprocess.run([sys.executable, str(script), "--help"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=120)
+        if run.returncode != 0 or "usage" not in run.stdout.lower():
+            failed[script.name] = (run.stderr or run.stdout).strip().splitlines()[-1:]
+    assert not failed, f"--help failed: {failed}"
