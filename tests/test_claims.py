@@ -207,3 +207,15 @@ def test_exposures_associated_with_shorter_survival():
     assert len(subjects) == 4
     assert all(any(name in s for s in subjects) for name in ("PCBs", "hexachlorobenzene", "β-hexachlorocyclohexane", "chlordane"))
     assert all(f[2] == "survival" for f in negative)
+
+
+def test_no_fact_relates_a_concept_to_itself():
+    # ALS trial record NCT02869048 (../shared/data/als_corpus, in no gold set): "a low complement
+    # activation potential caused by increased complement activity" gave complement — complement
+    path = ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    text = _jsonl_text(path, lambda record, text: record["id"] == "NCT02869048")
+    doc = shared_nlp()(text)
+    assert any(f.subject.kb_id_ == "MESH:D003165" or f.object.kb_id_ == "MESH:D003165" for f in doc._.facts)
+    same = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts
+            if (f.subject.kb_id_ or f.subject.text.lower()) == (f.object.kb_id_ or f.object.text.lower())]
+    assert not same

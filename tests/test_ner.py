@@ -242,3 +242,18 @@ def test_an_abbreviation_defined_in_the_text_keeps_its_long_forms_type(shipped, 
     doc = dict_nlp(text)
     shipped.add_spans(doc, [(text.index("QRX"), text.index("QRX") + 3, "CHEMICAL_OR_DRUG")])
     assert "QRX" not in {e.text for e in doc.ents}
+
+
+def test_a_number_or_ratio_is_no_unlinked_mention(shipped, dict_nlp):
+    # ALS trial record NCT02869048 (../shared/data/als_corpus, in no gold set): the model reads
+    # "1-2/100" in "the incidence of ALS is 1-2/100. 000" as a chemical; a span whose first word
+    # has no letter is kept only where the KB links it
+    path = DATA / "als_corpus" / "trials.jsonl"
+    record = next(r for r in map(json.loads, path.open(encoding="utf-8")) if r["id"] == "NCT02869048")
+    text = record["title"] + "\n\n" + record["text"]
+    doc = dict_nlp(text)
+    spans = shipped.predict_spans([doc])[0]
+    assert any(text[s:e].startswith("1-2/100") for s, e, _ in spans)  # what the model proposes
+    shipped.add_spans(doc, spans)
+    assert not [e.text for e in doc.ents if not any(c.isalpha() for c in e.text.split()[0])]
+    assert {"riluzole", "ALS"} <= {e.text for e in doc.ents}

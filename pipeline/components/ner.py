@@ -146,8 +146,12 @@ def lone_word(text: str) -> bool:
 
 
 def needs_link(text: str) -> bool:
-    """A lone word the model's span is kept for only when the KB links it: abbreviation- or
-    name-like ("MEP", "PubMed") or adjective-like ("inflammatory"); not "quetiapine"."""
+    """A span the model's reading is kept for only when the KB links it: a lone word that is
+    abbreviation- or name-like ("MEP", "PubMed") or adjective-like ("inflammatory"), not
+    "quetiapine"; or a span whose first word has no letter, a number or ratio ("1-2/100,000 per
+    year", "20 mg"), where "5-fluorouracil" or "17beta-estradiol" have theirs."""
+    if not any(c.isalpha() for c in text.split(None, 1)[0]):
+        return True
     if not lone_word(text):
         return False
     return sum(c.isupper() for c in text) >= 2 or text.lower().endswith(ADJECTIVE_ENDINGS)
