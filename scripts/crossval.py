@@ -47,7 +47,7 @@ from pipeline.nlp import build_nlp  # noqa: E402
 from pipeline.training import claims as claim_training  # noqa: E402
 from pipeline.training import crossval  # noqa: E402
 from pipeline.training import mentions  # noqa: E402
-from pipeline.training.gold import GOLD, document_folds, load_gold_documents  # noqa: E402
+from pipeline.training.gold import GENRES, GOLD, document_folds, genre_of, load_gold_documents  # noqa: E402
 from pipeline.training.silver import SILVER_FILE, load_silver_documents  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -153,6 +153,9 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    # the default system per kind of document (the held-out documents ALS users bring are of all three)
+    results["_by_genre"] = {genre: (len(docs), crossval._score(docs, predictions["model+rules"])) for genre in GENRES
+                            if (docs := [d for d in processed_all if genre_of(d.gold.doc_id) == genre])}
     results.update({name: crossval._score(docs, own_predictions[name]) for name, docs in own_docs.items()})
     if filters is not None:
         nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
@@ -359,6 +362,7 @@ def main(argv=None) -> int:
             print(f"train_5fold  {name:12s} " + "  ".join(f"{k} {v:.4f}" for k, v in crossval.summary(report).items()),
                   flush=True)
     tuned = [(t, f) for t, f in folds.pop("_tuned", ())]
+    by_genre = {genre: {"documents": n, **compact(report)} for genre, (n, report) in folds.pop("_by_genre").items()}
     grid = grid + tuned
     if args.shipped:
         held_out = seed_dev(nlp, shipped, grid=grid)
@@ -369,6 +373,7 @@ def main(argv=None) -> int:
         held_out = seed_dev(nlp, classifier, gold_docs, extra_rows, grid=grid, variants=variants,
                             silver_docs=silver_docs, silver_weight=args.silver_weight, terms=terms)
     results = {"train_5fold": {k: compact(v) for k, v in folds.items()},
+               "train_5fold_default_by_genre": by_genre,
                "seed_dev": {k: compact(v) for k, v in held_out.items()},
                "settings": {"threshold": THRESHOLD, "rule_floor": RULE_FLOOR, "C": C, "documents": len(gold_docs),
                             "corpus_weight": args.corpus_weight, "corpus_heads": args.corpus_heads,

@@ -50,7 +50,7 @@ from pipeline.components.strength import (  # noqa: E402
     CLAIM_LABELS, LABELS, MODEL_PATH, YU_LABELS, StrengthModel, sentence_features,
 )
 from pipeline.nlp import make_base_nlp  # noqa: E402
-from pipeline.training.gold import read_jsonl  # noqa: E402
+from pipeline.training.gold import genre_of, read_jsonl  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 YU_DATA = SHARED / "data" / "causal_language" / "yu2020_annotated_pubmed.csv"
@@ -128,7 +128,7 @@ def load_data(limit: int | None = None) -> dict[str, list[dict]]:
 
 
 def is_news(doc_id: str) -> bool:
-    return doc_id.startswith("news:")
+    return genre_of(doc_id) == "news"
 
 
 class LinearRecipe:

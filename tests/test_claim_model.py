@@ -45,6 +45,17 @@ def test_gold_mentions_and_facts_align_to_offsets():
 
 
 @needs_gold
+def test_gold_train_documents_by_kind():
+    """gold/README: 260 PubMed abstracts, 12 news articles and press releases, 6 trial records."""
+    from collections import Counter
+
+    from pipeline.training.gold import genre_of
+
+    kinds = Counter(genre_of(d.doc_id) for d in load_gold_documents(GOLD / "train"))
+    assert kinds == {"abstract": 260, "news": 12, "trial record": 6}
+
+
+@needs_gold
 def test_train_on_a_slice_end_to_end_is_deterministic(tmp_path):
     outs = []
     for name in ("a", "b"):
@@ -182,3 +193,7 @@ def test_crossval_learning_curve_and_gold_mention_ceiling_on_a_slice(tmp_path):
     assert folds["claims trained on 25%"]["entity_f1"] == pipeline["entity_f1"]
     assert 0 < folds["claims trained on 25%"]["fact_f1"] < 1
     assert folds["entity steps trained on 50%"]["fact_f1"] > 0
+    # the default system per kind of document: the slice's 20 documents are all abstracts
+    by_genre = json.loads(out.read_text())["train_5fold_default_by_genre"]
+    assert set(by_genre) == {"abstract"} and by_genre["abstract"]["documents"] == 20
+    assert {k: v for k, v in by_genre["abstract"].items() if k != "documents"} == pipeline

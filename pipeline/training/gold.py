@@ -151,6 +151,19 @@ def align_fact(text: str, fact: dict) -> AlignedFact | None:
     return AlignedFact(fact, start, end, subject, obj)
 
 
+GENRES = ("abstract", "news", "trial record")
+
+
+def genre_of(doc_id: str) -> str:
+    """What kind of document a gold id names: a news article or press release ("news:..."), a
+    trial registry record ("NCT..."), else a PubMed abstract."""
+    if doc_id.startswith("news:"):
+        return "news"
+    if doc_id.startswith("NCT"):
+        return "trial record"
+    return "abstract"
+
+
 def document_folds(doc_ids: list[str], k: int = 5, seed: int = 13) -> list[list[str]]:
     """k document-level folds, the same for the same ids and seed."""
     import random
