@@ -252,8 +252,9 @@ def test_a_number_or_ratio_is_no_unlinked_mention(shipped, dict_nlp):
     record = next(r for r in map(json.loads, path.open(encoding="utf-8")) if r["id"] == "NCT02869048")
     text = record["title"] + "\n\n" + record["text"]
     doc = dict_nlp(text)
-    spans = shipped.predict_spans([doc])[0]
-    assert any(text[s:e].startswith("1-2/100") for s, e, _ in spans)  # what the model proposes
+    ratio = text.index("1-2/100")
+    # what the model proposed there (December 6), whatever the shipped model now proposes
+    spans = shipped.predict_spans([doc])[0] + [(ratio, ratio + len("1-2/100"), "CHEMICAL_OR_DRUG")]
     shipped.add_spans(doc, spans)
     assert not [e.text for e in doc.ents if not any(c.isalpha() for c in e.text.split()[0])]
     assert {"riluzole", "ALS"} <= {e.text for e in doc.ents}
