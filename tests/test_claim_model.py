@@ -197,3 +197,29 @@ def test_crossval_learning_curve_and_gold_mention_ceiling_on_a_slice(tmp_path):
     by_genre = json.loads(out.read_text())["train_5fold_default_by_genre"]
     assert set(by_genre) == {"abstract"} and by_genre["abstract"]["documents"] == 20
     assert {k: v for k, v in by_genre["abstract"].items() if k != "documents"} == pipeline
+
+
+def test_an_outcome_does_not_lower_the_population_a_sentence_is_about():
+    """The seed article: "This suggests that enhancing the Tregs level in people with ALS could
+    delay the disease's progression." Whatever the classifier scores, "progression — decreases —
+    ALS" is not a fact (ALS names whom the study is about); a pair whose subject is no outcome
+    stays the classifier's call."""
+    from pipeline.components.claim_model import PREDICATES as MODEL_PREDICATES, facts_from_scores
+    from pipeline.components.claim_features import Candidate
+    from pipeline.nlp import shared_nlp
+
+    text = SEED_ARTICLE.read_text(encoding="utf-8")
+    doc = shared_nlp()(text)
+    sent = next(s for s in doc.sents if "in people with ALS could delay" in s.text)
+    mentions = {e.text: e for e in doc.ents if sent.start <= e.start and e.end <= sent.end}
+    assert {"ALS", "disease’s progression", "Tregs"} <= set(mentions)
+    pairs = [Candidate(mentions["disease’s progression"], mentions["ALS"], sent, []),
+             Candidate(mentions["Tregs"], mentions["ALS"], sent, [])]
+    negative = np.zeros((2, 4))
+    negative[:, 1] = 1.0
+    predicate = np.zeros((2, len(MODEL_PREDICATES)))
+    predicate[:, MODEL_PREDICATES.index("decreases")] = 1.0
+    scores = {"relation": np.array([0.9, 0.9]), "polarity": negative, "predicate": predicate,
+              "direction": np.array([1.0, 1.0]), "negated": np.array([0.0, 0.0])}
+    facts = facts_from_scores(doc, pairs, scores, MODEL_PREDICATES, 0.35)
+    assert [(f.subject.text, f.predicate, f.object.text) for f in facts] == [("Tregs", "decreases", "ALS")]

@@ -169,6 +169,8 @@ def test_no_fact_from_a_stated_aim():
 def test_conditional_causal_strength_for_a_modal(seed_facts):
     # "enhancing the Tregs level in people with ALS could delay the disease’s progression"
     assert _has(seed_facts, "Tregs", "decreases", "progression", strength="conditional_causal", certainty="hedged")
+    # ALS there names whom the study is about: the progression does not lower it
+    assert not any("ALS" in (f[0], f[2]) for f in seed_facts if f[1] in ("increases", "decreases"))
 
 
 def test_every_fact_argument_is_inside_its_sentence(seed_text):

@@ -258,6 +258,19 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
 
 # predicates whose subject acts on the object: a mention in a setting phrase is never their subject
 AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
+AMOUNT_PREDICATES = frozenset({"increases", "decreases"})
+
+
+def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> bool:
+    """A mention that names whom a study is about ("in people with ALS", "a mouse model of ALS")
+    is not the agent of a causal fact (as the rules read it), and an outcome does not raise or
+    lower it ("enhancing Tregs in people with ALS could delay the disease's progression" is no
+    "progression decreases ALS"). Of gold/train's facts none takes such a mention as the object
+    of `increases` or `decreases`; a drug's or a therapy's fact on it is kept, as gold's `treats`
+    reads it."""
+    if predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
+        return True
+    return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
 
 
 def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold,
@@ -283,8 +296,8 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
                 continue
         predicate, forward, negated = decision
         subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
-        if extractor == "model" and predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
-            continue  # "in people with ALS, X delays progression": ALS is the setting, not the agent (as the rules read it)
+        if extractor == "model" and _setting_as_argument(doc, predicate, subject, obj):
+            continue
         certainty = certainty_of(cand.sentence)
         if cand.rule is not None:
             extractor += "+" + cand.rule.extractor
