@@ -253,7 +253,8 @@ class AlsNer:
     # ------------------------------------------------------------------ merging
     def add_spans(self, doc: Doc, spans: list) -> None:
         """Merge the model's spans into doc.ents (rule `self.merge`), linked to the KB."""
-        dictionary = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        doc_ents = doc.ents  # read once: each read of doc.ents walks every token
+        dictionary = [(e.start_char, e.end_char, e.label_) for e in doc_ents]
         dropped = self.unsupported(doc, dictionary, spans) if self.merge == "supported" else set()
         if not spans and not dropped:
             return
@@ -270,7 +271,7 @@ class AlsNer:
                 elif all(s <= ds and de <= e for ds, de in inside) and (s, e) not in inside:
                     new.append(CharSpan(s, e, label, tuple(inside)))
         elif self.merge in ("resolve", "supported"):
-            ids = {(e.start_char, e.end_char): e.kb_id_ for e in doc.ents}
+            ids = {(e.start_char, e.end_char): e.kb_id_ for e in doc_ents}
             new = []
             for s, e, label in spans:
                 inside = [(ds, de, dl) for ds, de, dl in dictionary if ds < e and s < de]
@@ -284,10 +285,10 @@ class AlsNer:
         texts = [text[m.start_char:m.end_char] for m in new]
         links = self.link(texts, [m.label for m in new])
         # the same span with another type keeps the dictionary's concept ("cyclosporine", MESH:D003524)
-        same = {(e.start_char, e.end_char): (e.kb_id_, e._.concept_name, e._.score) for e in doc.ents}
+        same = {(e.start_char, e.end_char): (e.kb_id_, e._.concept_name, e._.score) for e in doc_ents}
         links = [same[m.replaces[0]] if m.replaces == ((m.start_char, m.end_char),) else link
                  for m, link in zip(new, links)]
-        long_forms = defined_long_forms(doc, spans)
+        long_forms = defined_long_forms(doc, spans, doc_ents)
         kept = []
         for m, span_text, (concept_id, name, score) in zip(new, texts, links):
             long_form = long_forms.get((span_text, m.label))
@@ -306,9 +307,10 @@ class AlsNer:
         if not kept and not replaced:
             return
         # a span that starts or ends inside a pipeline token: split the token, as alsfacts_entities does
-        AlsEntities._split_tokens(doc, list(doc), doc.to_array(IDX).tolist(), [k[0] for k in kept])
+        if AlsEntities._split_tokens(doc, doc, doc.to_array(IDX).tolist(), [k[0] for k in kept]):
+            doc_ents = doc.ents  # token indices moved
         user_data = doc.user_data
-        ents = [e for e in doc.ents if (e.start_char, e.end_char) not in replaced]
+        ents = [e for e in doc_ents if (e.start_char, e.end_char) not in replaced]
         for m, concept_id, name, score in kept:
             span = doc.char_span(m.start_char, m.end_char, label=m.label, kb_id=concept_id)
             if span is None:
@@ -347,20 +349,22 @@ class AlsNer:
         return [o if o is not None else ("", "", 0.0) for o in out]
 
 
-def defined_long_forms(doc: Doc, spans: list) -> dict:
+def defined_long_forms(doc: Doc, spans: list, ents: tuple = None) -> dict:
     """(short form, type) -> (concept id, name, score) of its long form, for each abbreviation
     defined in the text whose long form ends with a dictionary entity or a model span of that
     type ("valproic acid (VPA)": a model span "VPA" is kept although the KB does not link the
     letters, with the long form's dictionary concept; "unfractionated heparin (UFH)" takes
-    heparin's, not that of a word inside the long form)."""
+    heparin's, not that of a word inside the long form). `ents`: doc.ents, when already read."""
     out = {}
+    if ents is None:
+        ents = doc.ents
     # the abbreviation step lists every use of a short form: each definition is read once
     definitions = dict.fromkeys((a.get("short_text"), a.get("long_start_char"), a.get("long_end_char"))
                                 for a in getattr(doc._, "abbreviations", None) or [])
     for short, start, end in definitions:
         if not short or start is None:
             continue
-        for e in doc.ents:
+        for e in ents:
             if start <= e.start_char and e.end_char == end:
                 out.setdefault((short, e.label_), (e.kb_id_, e._.concept_name or "", e._.score or 0.0))
         for s, e, label in spans:
