@@ -83,6 +83,14 @@ def test_decreases_with_the_clause_subject(seed_facts):
     assert _has(seed_facts, "Cell therapy", "decreases", "progression", object_attribute="rate")
 
 
+def test_the_subject_of_a_relative_clause_verb(seed_facts):
+    # "Regulatory T-cells are a type of white blood cells that function to suppress the body's
+    # immune response and prevent unnecessary inflammation": the cells do it, not "function"
+    assert _has(seed_facts, "Regulatory T-cells", "decreases", "immune response")
+    assert _has(seed_facts, "Regulatory T-cells", "decreases", "inflammation")
+    assert not any(f[0] == "function" for f in seed_facts)
+
+
 def test_gerund_subject_and_locative_settings(seed_facts):
     # "in a mouse model of ALS, increasing the number of Tregs in the blood slowed the progression"
     assert _has(seed_facts, "Tregs", "decreases", "progression")

@@ -59,6 +59,24 @@ def test_seed_entities_and_ids(seed_doc):
     assert not any(e.text == "ALS" and e.label_ != "DISEASE" for e in seed_doc.ents)
 
 
+def test_a_word_used_as_a_verb_is_no_mention(seed_doc):
+    # "white blood cells that function to suppress the body's immune response": "function" is a
+    # mined outcome term, but here it is the verb of the relative clause
+    start = seed_doc.text.index("that function to suppress") + len("that ")
+    assert not any(e.start_char <= start < e.end_char for e in seed_doc.ents)
+    assert any(e.text == "immune response" for e in seed_doc.ents)
+
+
+def test_reads_as_verb_needs_both_neighbours():
+    from pipeline.components.entities import reads_as_verb
+
+    text = "cells that function to suppress; a protein which serves as a scaffold; the function to be restored"
+    assert reads_as_verb(text, text.index("function"), text.index("function") + len("function"))
+    assert reads_as_verb(text, text.index("serves"), text.index("serves") + len("serves"))
+    last = text.rindex("function")
+    assert not reads_as_verb(text, last, last + len("function"))  # "the function to be restored": a noun
+
+
 def test_abbreviation_extensions(seed_doc):
     tregs = [e for e in seed_doc.ents if e.text == "Tregs"]
     assert tregs and all(e._.abbreviation_of == "regulatory T-cells" for e in tregs)

@@ -173,6 +173,21 @@ def merge_layers(kb_matches: list, mined_matches: list) -> list:
     return out
 
 
+# a one-word mention between these is a verb: "white blood cells that function to suppress",
+# "a protein which serves as a scaffold" (the mined outcome "function" is a noun elsewhere)
+VERB_USE_BEFORE = frozenset({"that", "which", "who"})
+VERB_USE_AFTER = frozenset({"to", "as"})
+
+
+def reads_as_verb(text: str, start: int, end: int) -> bool:
+    """Whether the one-word mention text[start:end] is used as a verb (see VERB_USE_BEFORE)."""
+    if not text[start:end].isalpha():
+        return False
+    before = text[max(0, start - 20):start].split()
+    after = text[end:end + 4].split()
+    return bool(before and after) and before[-1].lower() in VERB_USE_BEFORE and after[0].lower() in VERB_USE_AFTER
+
+
 GENE_LONG_FORM_RE = re.compile(
     r"(?:ase|ases)(?:[\s-]?\d+[a-z]?)?$|\b(?:protein|receptor|factor|kinase|channel|transporter|ligand|"
     r"enzyme|antigen|subunit|chain)(?:[\s-]?\d+[a-z]?)?$", re.IGNORECASE)
@@ -230,6 +245,8 @@ class AlsEntities:
             matches += phrase_mentions(doc_text(doc), infos, idxs, matches,
                                        [idxs[t] for t, v in enumerate(starts) if v == 1])
         chosen = self._longest_first(matches)
+        text = doc_text(doc)
+        chosen = [m for m in chosen if not reads_as_verb(text, m.start_char, m.end_char)]
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
         self._set_ents(doc, infos, idxs, chosen)
@@ -401,7 +418,8 @@ class AlsEntities:
 
     @staticmethod
     def _split_tokens(doc: Doc, infos: list, idxs: list, chosen: list) -> bool:
-        """Split tokens so every chosen mention starts and ends on a token boundary."""
+        """Split tokens so every chosen mention starts and ends on a token boundary (`infos[i].text`:
+        token i's text; a list of the tokens, or the Doc itself)."""
         cuts = {}
         for m in chosen:
             for c in (m.start_char, m.end_char):
