@@ -240,12 +240,12 @@ class AlsEntities:
             matches = merge_layers(matches, self.mined_matcher.match(*self.mined_matcher.read(doc)))
         matches = self._apply_abbreviations(doc, matches)
         matches += self._pattern_mentions(doc, infos, idxs, matches)
+        text = doc_text(doc)
         if self.phrases:
             starts = doc.to_array(SENT_START).tolist()
-            matches += phrase_mentions(doc_text(doc), infos, idxs, matches,
+            matches += phrase_mentions(text, infos, idxs, matches,
                                        [idxs[t] for t, v in enumerate(starts) if v == 1])
         chosen = self._longest_first(matches)
-        text = doc_text(doc)
         chosen = [m for m in chosen if not reads_as_verb(text, m.start_char, m.end_char)]
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
