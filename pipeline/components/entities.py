@@ -29,6 +29,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components.claim_phrases import RELATIVE_PRONOUNS
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
 from pipeline.components.mention_phrases import HEADS, PHRASE_HEAD_FLAG, is_phrase_head, phrase_mentions
@@ -173,19 +174,19 @@ def merge_layers(kb_matches: list, mined_matches: list) -> list:
     return out
 
 
-# a one-word mention between these is a verb: "white blood cells that function to suppress",
-# "a protein which serves as a scaffold" (the mined outcome "function" is a noun elsewhere)
-VERB_USE_BEFORE = frozenset({"that", "which", "who"})
+# a one-word mention between a relative pronoun and one of these is a verb: "white blood cells
+# that function to suppress", "a protein which serves as a scaffold" (the mined outcome
+# "function" is a noun elsewhere)
 VERB_USE_AFTER = frozenset({"to", "as"})
 
 
 def reads_as_verb(text: str, start: int, end: int) -> bool:
-    """Whether the one-word mention text[start:end] is used as a verb (see VERB_USE_BEFORE)."""
+    """Whether the one-word mention text[start:end] is used as a verb (see VERB_USE_AFTER)."""
     if not text[start:end].isalpha():
         return False
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 4].split()
-    return bool(before and after) and before[-1].lower() in VERB_USE_BEFORE and after[0].lower() in VERB_USE_AFTER
+    return bool(before and after) and before[-1].lower() in RELATIVE_PRONOUNS and after[0].lower() in VERB_USE_AFTER
 
 
 GENE_LONG_FORM_RE = re.compile(
