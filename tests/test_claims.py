@@ -231,3 +231,26 @@ def test_no_fact_relates_a_concept_to_itself():
     same = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts
             if argument_key(f.subject) == argument_key(f.object)]
     assert not same
+
+
+def _trial_sentence(trial_id: str, start: str) -> str:
+    path = ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    return _sentence(_jsonl_text(path, lambda record, text: record["id"] == trial_id), start)
+
+
+def test_an_effect_named_before_its_cause():
+    # ALS trial record NCT02193893 (in no gold set): "a progressive paralysis due to the continued
+    # loss of motoneurons" gave "paralysis — decreases — motoneurons" from the noun "loss of"
+    doc, facts = _facts(_trial_sentence("NCT02193893", "Patients with ALS typically exhibit a progressive paralysis"))
+    assert _has(facts, "motoneurons", "causes", "paralysis")
+    assert not any(f[0] == "paralysis" for f in facts)
+    rule = [f for f in doc._.facts if "trigger:reverse:due to" in f.extractor]
+    assert [(f.subject.text, f.object.text) for f in rule] == [("motoneurons", "paralysis")]
+
+
+def test_a_loss_named_before_its_cause_decreases():
+    # "cellular stress can lead to STMN2 loss due to TDP-43 nuclear condensation" (gold/train reads
+    # TDP-43 — decreases — STMN2)
+    doc, facts = _facts(_corpus_sentence("We previously reported that cellular stress can lead to STMN2 loss"))
+    rule = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if "trigger:reverse" in f.extractor]
+    assert rule == [("TDP-43", "decreases", "STMN2")]

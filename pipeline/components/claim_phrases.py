@@ -61,6 +61,8 @@ FINDING_VERBS = {"showed", "exhibited", "demonstrated", "displayed", "presented"
 GROUP_NOUNS = {"patients", "patient", "samples", "cases", "carriers", "participants", "subjects", "individuals", "cohort", "brains", "tissue", "tissues", "cells"}
 # Comparison words that are nouns: "the increase in Tregs".
 NOUN_CUES = {"increase", "decline", "rise", "reduction", "decrease", "loss"}
+# nouns that say a quantity went down ("STMN2 loss"), for an effect named before its cause
+LOSS_WORDS = {"loss", "depletion", "deficiency", "reduction", "decrease"}
 RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
 
 

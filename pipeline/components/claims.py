@@ -136,12 +136,23 @@ class ClaimExtractor:
         facts.extend(self._treatments_for(doc, sent, ents, certainty))
         facts.extend(self._group_findings(doc, sent, ents, certainty, compared))
         state = _SentenceState()
+        part_of_cause: set[int] = set()  # nominal triggers read with the cause before them
         for index, trig in enumerate(triggers):
+            if trig.start in part_of_cause:
+                continue
             if phrases.is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
                                             and doc[trig.start - 1].lower_ in phrases.NOUN_MARKERS):
                 continue
             clause_start = max(s for s in clause_starts if s <= trig.start)
-            next_start = triggers[index + 1].start if index + 1 < len(triggers) else sent.end
+            following = index + 1
+            if trig.kind == "reverse":
+                # "paralysis due to the continued loss of motoneurons": "loss of" names what the cause
+                # does (its attribute), it is not a second claim about paralysis
+                while following < len(triggers) and triggers[following].kind == "noun" and \
+                        not any(trig.end <= e.start < triggers[following].start for e in ents):
+                    part_of_cause.add(triggers[following].start)
+                    following += 1
+            next_start = triggers[following].start if following < len(triggers) else sent.end
             clause_end = min([s for s in clause_starts if s > trig.start] + [sent.end])
             region_end = min(next_start, clause_end)
             left = [e for e in ents if clause_start <= e.start and e.end <= trig.start]
@@ -159,7 +170,7 @@ class ClaimExtractor:
                     fact.predicate = _signed_correlation(doc, subject, signed_links[trig.start][1], self.cue_sign)
                     fact.strength = "correlational"
                 facts.append(fact)
-            passive = trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with")
+            passive = trig.kind == "reverse" or (trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with"))
             if subjects and not passive and trig.kind != "link" and pairing == "product":
                 state.previous = phrases.unique(subjects)
                 state.main = state.main or state.previous
@@ -184,10 +195,14 @@ class ClaimExtractor:
             # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
             return right[:1], [e for e in right[1:] if e.label_ == "DISEASE"], 0.7, "product"
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
-        if (by_index or with_index) and trig.kind in ("verb", "adjective"):
-            agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
+        if (by_index or with_index) and trig.kind in ("verb", "adjective") or trig.kind == "reverse":
+            if trig.kind == "reverse":  # the cause right after "due to", modifier or not ("TDP-43 condensation")
+                agents = right[:1]
+            else:  # the agent after "by" or "with"
+                agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+            patients = ((_effect_before(doc, trig, left) if trig.kind == "reverse" else [])
+                        or phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
                         or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
@@ -242,6 +257,8 @@ class ClaimExtractor:
 
     def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
         predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj)
+        if trig.kind == "reverse":
+            predicate = _effect_predicate(doc, obj, self.cue_sign)
         strength = trig.strength
         if any(doc[i].lower_ in phrases.MODALS for i in range(max(sent.start, trig.start - 3), trig.start)) \
                 and strength == "direct_causal":
@@ -424,6 +441,33 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> st
             and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
         return "causes"
     return predicate
+
+
+def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
+    """The effect a cause is named after: the mention at most three words before "due to"
+    ("STMN2 loss due to", "protein aggregation due to"), with what is coordinated with it."""
+    if not left:
+        return []
+    between = doc[left[-1].end:trig.start]
+    if len(between) > 3 or any(t.is_punct or t.lower_ in phrases.RELATIVE_PRONOUNS or t.lower_ in phrases.BE_VERBS
+                               for t in between):
+        return []
+    return [e for e in phrases.coordination(doc, left[-1], left) if e.label_ not in phrases.OBJECT_TYPES_EXCLUDED]
+
+
+def _effect_predicate(doc: Doc, effect: Span, cue_sign: dict) -> str:
+    """What a cause named after its effect does to it ("Y due to X"): a signed word just before
+    or after the effect says which way ("STMN2 loss due to TDP-43 condensation": decreases; "longer
+    life spans due to ...": increases); otherwise X causes Y."""
+    words = [t.lower_ for t in doc[max(0, effect.start - 2):effect.start]]
+    if effect.end < len(doc):
+        words.append(doc[effect.end].lower_)
+    signs = {cue_sign[w] for w in words if w in cue_sign} | {"-" for w in words if w in phrases.LOSS_WORDS}
+    if signs == {"-"}:
+        return "decreases"
+    if signs == {"+"} and effect.label_ != "DISEASE":
+        return "increases"
+    return "causes"
 
 
 def _certainty(sent: Span) -> str:
