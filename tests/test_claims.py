@@ -254,3 +254,19 @@ def test_a_loss_named_before_its_cause_decreases():
     doc, facts = _facts(_corpus_sentence("We previously reported that cellular stress can lead to STMN2 loss"))
     rule = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if "trigger:reverse" in f.extractor]
     assert rule == [("TDP-43", "decreases", "STMN2")]
+
+
+def test_no_cause_without_an_effect_right_before_it():
+    # NCT02881476 (in no gold set): "the majority of patients die within 5 years after diagnosis,
+    # usually due to the respiratory failure" names no effect mention before "due to"; the clause's
+    # subject is not the effect ("respiratory failure — causes — ALS" was given)
+    facts = _facts(_trial_sentence("NCT02881476", "There is no effective treatment for ALS"))[1]
+    assert not any(f[0] == "respiratory failure" for f in facts)
+
+
+def test_objects_stop_at_a_comparison():
+    # NCT01597518 (in no gold set): "improved behavioral outcomes, in comparison to administration of
+    # placebo or other sodium channel blocking drugs" gave "riluzole — increases — sodium channel"
+    facts = _facts(_trial_sentence("NCT01597518", "Several preclinical studies in the rodent SCI model"))[1]
+    assert _has(facts, "riluzole", "increases", "behavioral outcomes")
+    assert not any("sodium channel" in f[2] for f in facts)

@@ -33,8 +33,8 @@ MEMBER_MARKERS = {("such", "as"), ("including",), ("like",), ("e.g.",), ("namely
 # Words before a gerund trigger that continue the previous clause's subject ("…, enhancing X and lowering Y").
 CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
 # Words after which the mentions of a trigger's region are means or circumstances, not objects.
-OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "than", "versus", "vs.", "whereas", "despite", "before", "after",
-                "during", "once", "when", "until", "unless", "if", "whether"}
+OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "comparison", "unlike", "than", "versus", "vs.", "whereas",
+                "despite", "before", "after", "during", "once", "when", "until", "unless", "if", "whether"}
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",

@@ -201,9 +201,11 @@ class ClaimExtractor:
             else:  # the agent after "by" or "with"
                 agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            patients = ((_effect_before(doc, trig, left) if trig.kind == "reverse" else [])
-                        or phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
-                        or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
+            if trig.kind == "reverse":  # the effect stands right before "due to", or there is no claim
+                patients = _effect_before(doc, trig, left)
+            else:
+                patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+                            or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
@@ -445,12 +447,12 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> st
 
 def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     """The effect a cause is named after: the mention at most three words before "due to"
-    ("STMN2 loss due to", "protein aggregation due to"), with what is coordinated with it."""
+    ("STMN2 loss due to", "protein aggregation due to", "cognitive impairment thought to be due
+    to", "ALS, probably due to"), with what is coordinated with it."""
     if not left:
         return []
     between = doc[left[-1].end:trig.start]
-    if len(between) > 3 or any(t.is_punct or t.lower_ in phrases.RELATIVE_PRONOUNS or t.lower_ in phrases.BE_VERBS
-                               for t in between):
+    if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
     return [e for e in phrases.coordination(doc, left[-1], left) if e.label_ not in phrases.OBJECT_TYPES_EXCLUDED]
 

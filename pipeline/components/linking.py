@@ -43,6 +43,7 @@ been being has have had do does did we our us it its this that these those which
 there their they them he she his her i you your not may might can could would should will shall must also
 both either neither such so very via per vs versus after before during between among through about if
 whether while when where how what all any each every some most more less other only same own
+although though whereas whilst however because since unless despite thus therefore hence moreover furthermore
 """.split())
 
 
@@ -180,7 +181,10 @@ class DictionaryMatcher:
                                 dead.add(pair)
                             break
                         key += norm
-                        if key in terms:
+                        if key in terms and not (tj == 0 and len(tp) == 1 and norm in FUNCTION_WORDS
+                                                 and infos[ti].text.islower()):
+                            # keys join words without a space: "act in" is "actin", "clusters in"
+                            # "clusterin"; a term never ends with a separate lower-case function word
                             best = (ti, tj, key)
                         if key not in prefixes:
                             if pair is not None and ti == i + 1 and tj == 0 and best is None:
