@@ -267,6 +267,32 @@ def test_no_cause_without_an_effect_right_before_it():
 def test_objects_stop_at_a_comparison():
     # NCT01597518 (in no gold set): "improved behavioral outcomes, in comparison to administration of
     # placebo or other sodium channel blocking drugs" gave "riluzole — increases — sodium channel"
-    facts = _facts(_trial_sentence("NCT01597518", "Several preclinical studies in the rodent SCI model"))[1]
-    assert _has(facts, "riluzole", "increases", "behavioral outcomes")
-    assert not any("sodium channel" in f[2] for f in facts)
+    from pipeline.components.claim_phrases import Trigger, until_stop
+
+    doc = _facts(_trial_sentence("NCT01597518", "Several preclinical studies in the rodent SCI model"))[0]
+    improved = next(t.i for t in doc if t.lower_ == "improved")
+    right = [e for e in doc.ents if e.start > improved]
+    assert "sodium channel" in {e.text for e in right}
+    objects = until_stop(doc, Trigger(improved, improved + 1, "increases", "verb", "direct_causal"), right)
+    assert [e.text for e in objects] == ["behavioral outcomes"]
+    assert not any("sodium channel" in f.object.text for f in doc._.facts)
+
+
+def test_a_participle_before_its_noun_is_no_verb():
+    # gold/train abstracts: "Combining GCC with elevated NfL or cortical dysfunction increased the
+    # specificity" gave "GCC — increases — NfL"; "ALS patients in King's Stage 4 exhibited elevated
+    # HR-min (P = 0.007) and decreased RR intervals" gave "ALS — decreases — RR intervals"
+    for start in ("Combining GCC with elevated NfL", "In addition, ALS patients in King's Stage 4 exhibited"):
+        doc, facts = _facts(_corpus_sentence(start))
+        assert not [f.extractor for f in doc._.facts if "verb:elevated" in f.extractor or "verb:decreased" in f.extractor]
+        assert not any(f[0] in ("GCC", "ALS") and f[1] in ("increases", "decreases") for f in facts)
+
+
+def test_two_findings_side_by_side_are_no_correlation(seed_facts):
+    # "TJ-68 treatment increased tryptophan and aconitate levels but reduced serotonin and
+    # acetylcarnitine levels" is what TJ-68 does, not a correlation of tryptophan with serotonin;
+    # the seed article's "progression is faster in ALS patients with lower Treg levels" still is one
+    facts = _facts(_corpus_sentence("TJ-68 treatment increased tryptophan"))[1]
+    assert not any(f[1].endswith("correlated_with") for f in facts)
+    assert _has(facts, "TJ-68", "increases", "tryptophan") and _has(facts, "TJ-68", "decreases", "serotonin")
+    assert _has(seed_facts, "rate of disease progression", "negatively_correlated_with", "Treg")

@@ -325,6 +325,39 @@ def is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
     return any(tok.lower_ in AIM_CUES for tok in window) and any(tok.lower_ in ("to", "whether", "if", "how") for tok in window)
 
 
+# a word between two signed quantities that makes one the condition of the other ("progression is
+# faster in patients with lower Treg levels", "the risk increased if progression was faster");
+# without one they are two findings side by side ("increased tryptophan but reduced serotonin")
+CORRELATION_LINKS = {"with", "if", "when", "as", "whenever"}
+
+
+def conditions_the_other(words: list, first_cue: int, second_cue: int) -> bool:
+    lo, hi = sorted((first_cue, second_cue))
+    return any(w in CORRELATION_LINKS for w in words[lo + 1:hi])
+
+
+# words after which a past participle describes the noun after it ("with elevated NfL",
+# "exhibited impaired adaptation", "showed largely preserved brain volumes")
+ATTRIBUTIVE_BEFORE = {"with", "of", "in", "for", "from", "on", "to", "by", "showed", "show", "shows", "exhibited",
+                      "exhibit", "exhibits", "displayed", "display", "displays", "demonstrated", "revealed", "presented"}
+
+
+def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:
+    """A one-word "-ed" verb trigger used as an adjective, after a preposition or a finding verb
+    (adverbs between them skipped), or coordinated ("and", "or", ",") after such a participle that
+    ended at `previous_end` within ten words: not the verb of a claim."""
+    if trig.end - trig.start != 1 or not doc[trig.start].lower_.endswith("ed"):
+        return False
+    i = trig.start - 1
+    while i >= sent.start and doc[i].is_alpha and doc[i].lower_.endswith("ly"):
+        i -= 1
+    if i < sent.start:
+        return False
+    if doc[i].lower_ in ATTRIBUTIVE_BEFORE:
+        return True
+    return previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10
+
+
 def attribute(doc: Doc, span: Span) -> str:
     words = span.text.lower().split()
     if span.label_ == "OUTCOME" and RATE_OUTCOME_WORDS.intersection(words):

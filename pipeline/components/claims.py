@@ -137,8 +137,12 @@ class ClaimExtractor:
         facts.extend(self._group_findings(doc, sent, ents, certainty, compared))
         state = _SentenceState()
         part_of_cause: set[int] = set()  # nominal triggers read with the cause before them
+        attributive = None  # the end of the last participle read as an adjective
         for index, trig in enumerate(triggers):
             if trig.start in part_of_cause:
+                continue
+            if trig.kind == "verb" and phrases.is_attributive_participle(doc, sent, trig, attributive):
+                attributive = trig.end  # "exhibited elevated HR-min and decreased RR intervals"
                 continue
             if phrases.is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
                                             and doc[trig.start - 1].lower_ in phrases.NOUN_MARKERS):
@@ -373,7 +377,8 @@ class ClaimExtractor:
                 attached.append((i, sign, ent))
         facts = []
         measured = [a for a in attached if a[2].label_ not in ("DISEASE", "ORGANISM")]
-        if len(measured) >= 2 and not phrases.coordinated(doc, *sorted((measured[0][2], measured[1][2]), key=lambda e: e.start)):
+        if len(measured) >= 2 and not phrases.coordinated(doc, *sorted((measured[0][2], measured[1][2]), key=lambda e: e.start)) \
+                and phrases.conditions_the_other(words, measured[0][0], measured[1][0]):
             (_, sign_a, a), (_, sign_b, b) = measured[0], measured[1]
             predicate = "positively_correlated_with" if sign_a == sign_b else "negatively_correlated_with"
             first, second = sorted((a, b), key=lambda e: e.start)
