@@ -338,8 +338,8 @@ def conditions_the_other(words: list, first_cue: int, second_cue: int) -> bool:
 
 # words after which a past participle describes the noun after it ("with elevated NfL",
 # "exhibited impaired adaptation", "showed largely preserved brain volumes")
-ATTRIBUTIVE_BEFORE = {"with", "of", "in", "for", "from", "on", "to", "by", "showed", "show", "shows", "exhibited",
-                      "exhibit", "exhibits", "displayed", "display", "displays", "demonstrated", "revealed", "presented"}
+ATTRIBUTIVE_BEFORE = FINDING_VERBS | {"with", "of", "in", "for", "from", "on", "to", "by", "show", "shows", "exhibit",
+                                      "exhibits", "display", "displays", "revealed"}
 
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:

@@ -198,18 +198,18 @@ class ClaimExtractor:
         if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats":
             # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
             return right[:1], [e for e in right[1:] if e.label_ == "DISEASE"], 0.7, "product"
+        if trig.kind == "reverse":
+            # "paralysis due to the loss of motoneurons": the cause is the mention right after the
+            # connective, modifier or not ("TDP-43 nuclear condensation"); the effect stands right
+            # before it, or there is no claim
+            causes = phrases.coordination(doc, right[0], right) if right else []
+            return causes, [e for e in _effect_before(doc, trig, left) if phrases.object_allowed(doc, trig, e)], 0.7, "product"
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
-        if (by_index or with_index) and trig.kind in ("verb", "adjective") or trig.kind == "reverse":
-            if trig.kind == "reverse":  # the cause right after "due to", modifier or not ("TDP-43 condensation")
-                agents = right[:1]
-            else:  # the agent after "by" or "with"
-                agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
+        if (by_index or with_index) and trig.kind in ("verb", "adjective"):
+            agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            if trig.kind == "reverse":  # the effect stands right before "due to", or there is no claim
-                patients = _effect_before(doc, trig, left)
-            else:
-                patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
-                            or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
+            patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+                        or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
