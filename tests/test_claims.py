@@ -296,3 +296,11 @@ def test_two_findings_side_by_side_are_no_correlation(seed_facts):
     assert not any(f[1].endswith("correlated_with") for f in facts)
     assert _has(facts, "TJ-68", "increases", "tryptophan") and _has(facts, "TJ-68", "decreases", "serotonin")
     assert _has(seed_facts, "rate of disease progression", "negatively_correlated_with", "Treg")
+
+
+def test_a_comma_after_a_setting_ends_it():
+    # NCT00560287 (in no gold set): "in ALS without severe bulbar dysfunction, NIV improves survival"
+    # read "bulbar dysfunction, NIV" as a list and gave "bulbar dysfunction — increases — survival"
+    doc, facts = _facts(_trial_sentence("NCT00560287", "A very recent randomized controlled trial show that in ALS"))
+    assert _has(facts, "NIV", "increases", "survival")
+    assert not [f for f in doc._.facts if f.subject.text == "bulbar dysfunction" and f.extractor.startswith("rule")]

@@ -284,6 +284,10 @@ def coordinated(doc: Doc, a: Span, b: Span) -> bool:
             depth -= 1
         elif not depth:
             words.append(tok.lower_)
+    if words == [","] and a.label_ != b.label_ and in_locative_phrase(doc, a):
+        # a bare comma after a setting, before a mention of another type, ends the setting: "in ALS
+        # without severe bulbar dysfunction, NIV improves survival"
+        return False
     return len(words) <= 3 and b.start - a.end <= 12 and all(w in COORDINATORS for w in words)
 
 
