@@ -459,7 +459,7 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     between = doc[left[-1].end:trig.start]
     if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
-    return [e for e in phrases.coordination(doc, left[-1], left) if e.label_ not in phrases.OBJECT_TYPES_EXCLUDED]
+    return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
 
 
 def _effect_predicate(doc: Doc, effect: Span, cue_sign: dict) -> str:
