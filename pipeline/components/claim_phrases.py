@@ -38,8 +38,9 @@ OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "compariso
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
-            "explore", "test", "aims", "aimed", "aim", "discuss", "review", "summarize", "summarise", "describe", "outline"}
-LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after"}
+            "explore", "identify", "test", "aims", "aimed", "aim", "discuss", "review", "summarize", "summarise", "describe", "outline"}
+LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after", "regarding",
+                         "concerning"}
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
 SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
 OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
@@ -166,6 +167,11 @@ def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> 
     return False
 
 
+def names_population(doc: Doc, span: Span) -> bool:
+    """'human subjects', 'ALS patients', 'participants': the mention names a group of people."""
+    return doc[span.end - 1].lower_ in POPULATION_NOUNS
+
+
 SETTING_HEADS = POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
 
 
@@ -188,6 +194,11 @@ def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
     if not free:
         return []
     head = free[0]
+    after = candidates[candidates.index(head) + 1:]
+    if head.label_ == "OUTCOME" and after and doc[head.end:after[0].start].text.lower() == "of":
+        head = after[0]  # "the preliminary efficacy of RNS60 in slowing …": RNS60 slows it
+    elif is_modifier(doc, head) and after and after[0].start - head.end <= 1:
+        head = after[0]  # "bone marrow-derived stem cells … could slow down": the cells do
     group = [head]
     for ent in candidates[candidates.index(head) + 1:]:
         if coordinated(doc, group[-1], ent):
@@ -276,6 +287,8 @@ def coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
 
 def coordinated(doc: Doc, a: Span, b: Span) -> bool:
     """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
+    if a.end == b.start and b.label_ == "ORGANISM":
+        return False  # a model named by its gene: "SOD-1 transgenic mice", not a list
     words, depth = [], 0
     for tok in doc[a.end:b.start]:
         if tok.text == "(":
@@ -347,11 +360,15 @@ ATTRIBUTIVE_BEFORE = FINDING_VERBS | {"with", "of", "in", "for", "from", "on", "
 
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:
-    """A one-word "-ed" verb trigger used as an adjective, after a preposition or a finding verb
-    (adverbs between them skipped), or coordinated ("and", "or", ",") after such a participle that
-    ended at `previous_end` within ten words: not the verb of a claim."""
+    """A one-word "-ed" verb trigger used as an adjective: before "release" (a drug's formulation),
+    after a preposition or a finding verb (adverbs between them skipped), or coordinated ("and",
+    "or", ",") after such a participle that ended at `previous_end` within ten words: not the verb
+    of a claim."""
     if trig.end - trig.start != 1 or not doc[trig.start].lower_.endswith("ed"):
         return False
+    after = doc[trig.end:min(trig.end + 2, sent.end)]
+    if any(t.lower_ == "release" for t in after) and after[0].lower_ in ("release", "-"):
+        return True  # a drug's formulation: "extended release morphine", "delayed-release"
     i = trig.start - 1
     while i >= sent.start and doc[i].is_alpha and doc[i].lower_.endswith("ly"):
         i -= 1

@@ -28,6 +28,7 @@ from pipeline.components.claim_features import TRIGGERS_KEY
 from pipeline.components.certainty import certainty_of
 
 DATA = Path(__file__).with_name("data")
+TREATMENT_TYPES = ("INTERVENTION", "CHEMICAL_OR_DRUG")  # what FACTS_SPEC §2 lets `treats` take as subject
 
 
 @dataclass
@@ -225,6 +226,10 @@ class ClaimExtractor:
         """Who does what the trigger says: the mention right before it, the clause's subject,
         the antecedent of a relative clause, or the subject carried over from earlier in the sentence."""
         before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
+        if trig.kind == "verb":
+            # a population does not act ("cortisol treatment of human subjects significantly reduced
+            # nitrite", "participants reported reduced immobility"): the group finding rules read it
+            left = [e for e in left if not phrases.names_population(doc, e)]
         if trig.kind == "noun":
             adjacent = phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
@@ -284,7 +289,7 @@ class ClaimExtractor:
         """'hydrogen therapy for ALS', 'riluzole treatment for ALS and FTD': a therapy named for a disease."""
         facts = []
         for i, ent in enumerate(ents):
-            if ent.label_ not in ("INTERVENTION", "CHEMICAL_OR_DRUG"):
+            if ent.label_ not in TREATMENT_TYPES:
                 continue
             j = ent.end
             while j < sent.end and doc[j].lower_ in phrases.TREATMENT_NOUNS:
@@ -440,10 +445,12 @@ def _signed_correlation(doc: Doc, subject: Span, object_sign: str, cue_sign: dic
 
 
 def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:
-    """The trigger's predicate, read with the argument types: improving a disease treats it,
-    increasing a disease causes it."""
+    """The trigger's predicate, read with the argument types: improving a disease treats it
+    ("more effective than placebo at improving breathlessness"), increasing a disease causes it."""
     if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
         return "increases"
+    if word.startswith("improv") and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
+        return "treats"
     if predicate == "increases" and obj.label_ == "DISEASE" \
             and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
         return "causes"
