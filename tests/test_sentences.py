@@ -137,3 +137,20 @@ def test_windows_line_ends_wrap_the_same_way(nlp):
 def test_a_short_hard_wrapped_sentence_continues_on_a_lower_case_line(nlp):
     assert sentences(nlp, "Tofersen did not significantly\nimprove the ALSFRS-R score.") == [
         "Tofersen did not significantly\nimprove the ALSFRS-R score."]
+
+
+def test_a_colon_list_of_verb_phrases_is_one_sentence(nlp):
+    # gold/train's InFlectis press release: "The study shows that IFB-088:" and four lines that each
+    # start with a verb ("Reduces …", "Improves …"); gold reads them as one sentence with IFB-088
+    # as the subject of every line. A list of other lines still ends a sentence at each line.
+    train_docs = ROOT.parent / "shared" / "gold" / "train" / "docs.jsonl"
+    if not train_docs.exists():
+        pytest.skip(f"{train_docs} is not beside the repository")
+    record = next(r for r in map(json.loads, train_docs.open(encoding="utf-8"))
+                  if "The study shows that IFB-088:" in r["text"])
+    found = [s for s in sentences(nlp, record["title"] + "\n\n" + record["text"]) if "IFB-088:" in s]
+    assert len(found) == 1 and found[0].startswith("The study shows that IFB-088:\nReduces")
+    assert found[0].endswith("Enhances motor function and survival in TDP-43 transgenic zebrafish")
+    text = "The participants received:\nRiluzole\nImproves nothing here\n\nThe aims were:\nReduces falls.\nImproves speech"
+    assert sentences(nlp, text) == ["The participants received:\nRiluzole", "Improves nothing here",
+                                    "The aims were:\nReduces falls.", "Improves speech"]

@@ -189,6 +189,18 @@ def reads_as_verb(text: str, start: int, end: int) -> bool:
     return bool(before and after) and before[-1].lower() in RELATIVE_PRONOUNS and after[0].lower() in VERB_USE_AFTER
 
 
+# the singular "inclusion" is an inclusion body only after what makes it one ("TDP43 inclusion",
+# "TDP43-positive inclusion", "cytoplasmic inclusion"); elsewhere it is a study's act of including
+# ("Inclusion criteria", "inclusion sites", "35 months of inclusion", "following inclusion of
+# SCM-MEP abnormalities"), which the plural mined term "inclusions" would otherwise match
+INCLUSION_BODY_BEFORE_RE = re.compile(r"(?:[A-Za-z]*[A-Z0-9][\w-]*|\w*positive|cytoplasmic|nuclear|intranuclear|"
+                                      r"neuronal|glial|protein|aggregate)\s+$")
+
+
+def reads_as_study_inclusion(text: str, start: int, end: int) -> bool:
+    return text[start:end].lower() == "inclusion" and not INCLUSION_BODY_BEFORE_RE.search(text[max(0, start - 40):start])
+
+
 GENE_LONG_FORM_RE = re.compile(
     r"(?:ase|ases)(?:[\s-]?\d+[a-z]?)?$|\b(?:protein|receptor|factor|kinase|channel|transporter|ligand|"
     r"enzyme|antigen|subunit|chain)(?:[\s-]?\d+[a-z]?)?$", re.IGNORECASE)
@@ -247,7 +259,8 @@ class AlsEntities:
             matches += phrase_mentions(text, infos, idxs, matches,
                                        [idxs[t] for t, v in enumerate(starts) if v == 1])
         chosen = self._longest_first(matches)
-        chosen = [m for m in chosen if not reads_as_verb(text, m.start_char, m.end_char)]
+        chosen = [m for m in chosen if not reads_as_verb(text, m.start_char, m.end_char)
+                  and not reads_as_study_inclusion(text, m.start_char, m.end_char)]
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
         self._set_ents(doc, infos, idxs, chosen)

@@ -13,7 +13,9 @@ the line before ends in a word that continues (",", "and", …), when the next l
 starts with a lower-case word, or when the line before is full: hard-wrapped text
 breaks a line where the next word would not have fitted, so a line that the next
 line's first word would have made longer than the document's wrap width (its
-second-longest line) was wrapped. Other single line breaks (a short title line
+second-longest line) was wrapped. The items of a list that a line ending in ":"
+opens stay in its sentence while each starts with a claim verb ("The study shows
+that IFB-088:\nReduces …\nImproves …"). Other single line breaks (a short title line
 above a paragraph, lines of a list without markers) end the sentence. The text is
 never changed: only where sentences start.
 """
@@ -29,6 +31,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from pipeline.components import doc_text
+from pipeline.components.mention_phrases import trigger_words as claim_trigger_words
 
 TERMINATORS = {".", "!", "?", "...", "…"}
 CLOSERS = {")", "]", "”", "’", '"', "'", "»"}
@@ -63,6 +66,10 @@ SENTENCE_ENDS = ".!?:;"
 FIRST_WORD = re.compile(r"[ \t]*([^ \t\r\n]*)")
 # A line like this (a Markdown heading or its underline) ends whatever comes before the next line.
 HEADING_LINE = re.compile(r"[ \t]*(?:#{1,6}(?:[ \t]|\r?$)|(?:={3,}|-{3,})[ \t\r]*$)", re.M)
+# The items of a list that a line ending in ":" opens continue its sentence when each starts with a
+# verb that makes a claim, in the third person: "The study shows that IFB-088:\nReduces …\nImproves …".
+LIST_ITEM_VERBS = frozenset(w for w in claim_trigger_words() if w.endswith("s") and w.isalpha())
+MAX_LIST_ITEMS = 12
 # Wrap widths below this are not taken for hard wrapping (a list of short lines is not wrapped text).
 MIN_WRAP_WIDTH = 30
 # How much longer than the wrap width (the second-longest line) a wrapped line may be.
@@ -178,7 +185,28 @@ class _Lines:
             return True
         if last_word in CONTINUING_LINE_ENDS or not _can_start_sentence(next_word):
             return False
+        if next_word.lower() in LIST_ITEM_VERBS and self._in_colon_list(line_start):
+            return False
         return not self._wrapped(len(text[line_start:line_end].rstrip()), next_start)
+
+    def _in_colon_list(self, line_start: int) -> bool:
+        """Whether the line at `line_start` is an item of a list of verb phrases that a line ending
+        in ":" opened ("The study shows that IFB-088:\nReduces …\nImproves …"), with no item
+        ended by a full stop."""
+        text = self.text
+        for _ in range(MAX_LIST_ITEMS):
+            line = text[line_start:text.find("\n", line_start) if "\n" in text[line_start:] else len(text)].strip()
+            first = FIRST_WORD.match(line).group(1).lower()
+            if not line or line[-1] in SENTENCE_ENDS or first not in LIST_ITEM_VERBS:
+                return False
+            if line_start == 0:
+                return False
+            previous_start = text.rfind("\n", 0, line_start - 1) + 1
+            previous = text[previous_start:line_start - 1].rstrip()
+            if previous.endswith(":"):
+                return True
+            line_start = previous_start
+        return False
 
     def ends_item_number(self, period: int) -> bool:
         """True when the period at offset `period` ends the number of a numbered item ("2. …")."""
