@@ -374,3 +374,16 @@ def test_a_mouse_model_named_by_its_gene_is_not_an_agent(rules_nlp):
     facts = _rule_facts(rules_nlp, _trial_sentence("NCT00635960", "When administered to SOD-1 transgenic mice"))
     assert ("IGF-I", "increases", "survival") in {f[:3] for f in facts}
     assert not [f for f in facts if f[0] == "SOD-1"]
+
+
+def test_a_registry_list_of_conditions_states_no_claim():
+    # NCT06583395 (in no gold set) ends "Condition: Amyotrophic Lateral Sclerosis (ALS); Angina, Stable;
+    # Anxiety; Asthma; …": the claim classifier paired the listed conditions ("Heart Failure —
+    # associated_with — Irritable Bowel Syndrome"); over the 548 ALS trial records outside the gold
+    # sets, 215 facts came from such fields
+    text = _jsonl_text(ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl",
+                       lambda record, _: record["id"] == "NCT06583395")
+    doc = shared_nlp()(text)
+    field = next(s for s in doc.sents if s.text.startswith("Condition:"))
+    assert sum(e.label_ == "DISEASE" for e in doc.ents if field.start <= e.start < field.end) >= 20
+    assert not [f for f in doc._.facts if f.sentence.start == field.start]

@@ -8,6 +8,8 @@ stated aims. `claims.py` puts them together into facts.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
@@ -165,6 +167,15 @@ def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> 
         if tok.lower_ == "with":  # "people with ALS" is a setting; "treatment with riluzole" is not
             return tok.i > 0 and doc[tok.i - 1].lower_ not in TREATMENT_NOUNS and doc[tok.i - 1].lower_ not in ("treated", "combined")
     return False
+
+
+# a registry record's field of names ("Condition: Amyotrophic Lateral Sclerosis; Angina, Stable;
+# Anxiety; Asthma; …", "Keywords: …"): a list, no claim between its items
+NAME_LIST_FIELD_RE = re.compile(r"\s*(?:conditions?|keywords?|mesh terms?|status|phase|enrollment)\s*:", re.IGNORECASE)
+
+
+def is_name_list_field(sent: Span) -> bool:
+    return NAME_LIST_FIELD_RE.match(sent.text) is not None
 
 
 def names_population(doc: Doc, span: Span) -> bool:
