@@ -387,3 +387,14 @@ def test_a_registry_list_of_conditions_states_no_claim():
     field = next(s for s in doc.sents if s.text.startswith("Condition:"))
     assert sum(e.label_ == "DISEASE" for e in doc.ents if field.start <= e.start < field.end) >= 20
     assert not [f for f in doc._.facts if f.sentence.start == field.start]
+
+
+def test_an_aim_in_a_title_and_a_place_under_the_skin(rules_nlp):
+    # ALS trial records in no gold set: the title "FUNCtion ALS: Aiming to Restore UNC13A Function …"
+    # (NCT07674667) gave "FUNCtion — increases — UNC13A"; "lumbar puncture can cause temporary lumbar
+    # pain and an accumulation of blood underneath the skin" (NCT02325375) gave "lumbar puncture —
+    # causes — skin"
+    title = _trial_sentence("NCT07674667", "FUNCtion ALS: Aiming to Restore UNC13A")
+    assert not _rule_facts(rules_nlp, title)
+    facts = _rule_facts(rules_nlp, _trial_sentence("NCT02325375", "Moreover, lumbar puncture can cause"))
+    assert facts and not [f for f in facts if f[2] == "skin"]

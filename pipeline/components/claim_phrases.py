@@ -40,9 +40,9 @@ OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "compariso
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
-            "explore", "identify", "test", "aims", "aimed", "aim", "discuss", "review", "summarize", "summarise", "describe", "outline"}
+            "explore", "identify", "test", "aims", "aimed", "aim", "aiming", "discuss", "review", "summarize", "summarise", "describe", "outline"}
 LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after", "regarding",
-                         "concerning"}
+                         "concerning", "underneath", "beneath", "inside", "throughout"}
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
 SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
 OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
