@@ -94,6 +94,19 @@ def test_trains_on_a_slice_end_to_end(train_ner, dict_nlp, tmp_path):
     assert isinstance(spans[0], list)
 
 
+def test_the_shipped_model_was_trained_on_the_features_the_entity_steps_give_now(train_ner, dict_nlp):
+    # The NER reads what the dictionary found at each token. A change to the entity steps (a
+    # dictionary rule, a phrase pattern, the sentence splitter) changes its training data, and the
+    # shipped model is then no longer what `scripts/train_models.py` builds: rebuild it (and the
+    # mention filter and claim classifier after it) with `--only ner --only mentions --only claims`.
+    recorded = json.loads((MODEL_DIR / "manifest.json").read_text())["dictionary_features"]
+    now = train_ner.feature_fingerprint(DATA, nlp=dict_nlp)
+    assert now["records"] == recorded["records"] == 11183
+    assert now["sha256"] == recorded["sha256"], (
+        "the entity steps no longer give the dictionary features the shipped NER was trained on: "
+        "run python scripts/train_models.py --only ner --only mentions --only claims")
+
+
 @pytest.fixture(scope="module")
 def shipped(dict_nlp):
     if not (MODEL_DIR / "config.cfg").exists():
