@@ -9,7 +9,6 @@ stated aims. `claims.py` puts them together into facts.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span

@@ -195,7 +195,8 @@ class _Lines:
         ended by a full stop."""
         text = self.text
         for _ in range(MAX_LIST_ITEMS):
-            line = text[line_start:text.find("\n", line_start) if "\n" in text[line_start:] else len(text)].strip()
+            line_end = text.find("\n", line_start)
+            line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
             first = FIRST_WORD.match(line).group(1).lower()
             if not line or line[-1] in SENTENCE_ENDS or first not in LIST_ITEM_VERBS:
                 return False
