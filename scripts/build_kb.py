@@ -81,6 +81,9 @@ ABBREVIATION_CLASHES = {
     "IMPACT", "CAPS", "PROC", "SHE", "HIS", "HAS", "ARE", "CAN", "WAS", "NOT", "ALL", "ANY",
     "TOP", "END", "SPR", "MET", "CAR", "MAC", "LIGHT", "NEW", "BAD", "COIL", "SNAP", "STAR",
     "PIGS", "CELL", "GAP", "GRID", "HELP", "CHIP", "ABO", "AIM", "APP", "AGO", "ALL", "PAN",
+    # seen as genes in ALS trial records: statistics, scales, stem cells, gases, agencies, sleep,
+    # a drug code's prefix, a study's "AIM 1", corticobasal syndrome
+    "ANOVA", "MRC", "MSC", "CO2", "AIM1", "CBS", "HHS", "KNS", "REM", "RAPA", "SLS",
 }
 
 
@@ -279,7 +282,9 @@ def main():
                   and sym.lower() not in words and sym.lower() not in stop)
         if sym_ok:
             add_term(sym, hid, "hgnc_symbol", "cs")
-        if protein_coding and name and len(name.split()) >= 2 and name.lower() not in stop:
+        # a one-word name is kept when it is no English word ("huntingtin", "senataxin"; not "noggin")
+        one_word_name = name.isalpha() and len(name) >= 5 and name.lower() not in words
+        if protein_coding and name and (len(name.split()) >= 2 or one_word_name) and name.lower() not in stop:
             add_term(name, hid, "hgnc_name", "ci")
         for a in (row["Alias symbols"] or "").split(", ") + (row["Previous symbols"] or "").split(", "):
             if not a or len(a) <= 2 or len(alias_owners[a]) > 1 or a in symbol_of:

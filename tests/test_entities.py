@@ -102,6 +102,32 @@ def test_a_study_inclusion_is_no_inclusion_body(nlp):
     assert any(e.text == "inclusion" and e.kb_id_ == "MESH:D002479" for e in pathology.ents)
 
 
+STUDY_TYPES = ROOT / ".." / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
+
+
+def test_abbreviations_of_methods_and_scales_are_no_genes(nlp):
+    # ALS trial records in no gold set: HGNC symbols or aliases that name something else there
+    # (scripts/build_kb.py, ABBREVIATION_CLASHES)
+    for doc_id, sentence_word, word in [("NCT02869048", "one way ANOVA", "ANOVA"), ("NCT03293394", "MRC scale", "MRC"),
+                                        ("NCT02290886", "1 million MSC", "MSC"), ("NCT03356288", "carbon dioxide (CO2)", "CO2"),
+                                        ("NCT02833168", "REM sleep", "REM")]:
+        doc = nlp(_record_text(TRIALS, doc_id))
+        assert sentence_word in doc.text
+        assert not [e for e in doc.ents if e.text == word and e.label_ == "GENE_OR_PROTEIN"], (doc_id, word)
+
+
+def test_a_one_word_gene_name_links_to_its_gene(nlp):
+    # HGNC's approved names of one word were left out of the KB; "huntingtin" linked to nothing
+    # (StudyTypeTeller abstract 29883458: "a mutation in the huntingtin (HTT) gene")
+    if not STUDY_TYPES.exists():
+        pytest.skip(f"{STUDY_TYPES} is not beside the repository")
+    record = next(r for r in map(json.loads, STUDY_TYPES.open(encoding="utf-8")) if r["pmid"] == "29883458")
+    doc = nlp(record["title"] + "\n\n" + record["abstract"])
+    assert ("huntingtin", "HGNC:4851") in {(e.text, e.kb_id_) for e in doc.ents}
+    # an approved one-word name that is an English word stays out ("noggin": NOG)
+    assert nlp("The noggin of the matter.").ents == ()
+
+
 def test_abbreviation_extensions(seed_doc):
     tregs = [e for e in seed_doc.ents if e.text == "Tregs"]
     assert tregs and all(e._.abbreviation_of == "regulatory T-cells" for e in tregs)
