@@ -294,6 +294,9 @@ class AlsNer:
             long_form = long_forms.get((span_text, m.label))
             if not name and long_form is not None:
                 concept_id, name, score = long_form
+            if self.merge in ("resolve", "supported") and not name and any(
+                    ids.get(r) and relation(m.start_char, m.end_char, *r) == "shorter" for r in m.replaces):
+                continue  # an unlinked part never replaces a linked whole ("non-dioxin" of "non-dioxin like PCBs")
             if name or self.merge in ("add", "longer") or long_form is not None or \
                     (self.merge in ("filtered", "resolve", "supported") and not needs_link(span_text)):
                 kept.append((m, concept_id, name, score))
