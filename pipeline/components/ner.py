@@ -31,7 +31,8 @@ per `merge`:
     the row of `MODEL_WINS` for how they lie (same span, model longer, model shorter) and
     their two types decides whether the model's span replaces them ("5-fluorouracil" over the
     dictionary's "fluorouracil"), as does `model_wins` for a MeSH-typed protein the model calls
-    a chemical ("cyclosporine"); otherwise the dictionary's entities stay.
+    a chemical ("cyclosporine"); otherwise the dictionary's entities stay. An unlinked model span
+    never replaces a linked entity that contains it ("non-dioxin" of "non-dioxin like PCBs").
   - "supported": as "resolve", and a dictionary chemical or disease that no model span overlaps
     is dropped (population nouns such as "patients", typed DISEASE by FACTS_SPEC, are kept).
   - "off": the model is not loaded and the Doc is left as the dictionary made it.
