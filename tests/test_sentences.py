@@ -154,3 +154,19 @@ def test_a_colon_list_of_verb_phrases_is_one_sentence(nlp):
     text = "The participants received:\nRiluzole\nImproves nothing here\n\nThe aims were:\nReduces falls.\nImproves speech"
     assert sentences(nlp, text) == ["The participants received:\nRiluzole", "Improves nothing here",
                                     "The aims were:\nReduces falls.", "Improves speech"]
+
+
+def test_a_bracketed_section_label_starts_a_sentence(nlp):
+    # ALS trial record NCT00677768 (../shared/data/als_corpus, in no gold set) repeats its title
+    # inside one line: "… ALS. . Validation of Biomarkers in Amyotrophic Lateral Sclerosis (ALS)
+    # [brief summary] The purpose of this study is …". The title and the first sentence were one
+    # sentence; a bracketed word inside a sentence ("living with [these] diseases") is no label.
+    trials = ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    if not trials.exists():
+        pytest.skip(f"{trials} is not beside the repository")
+    record = next(r for r in map(json.loads, trials.open(encoding="utf-8")) if r["id"] == "NCT00677768")
+    found = sentences(nlp, record["title"] + "\n\n" + record["text"])
+    assert "Validation of Biomarkers in Amyotrophic Lateral Sclerosis (ALS)" in found
+    assert any(s.startswith("[brief summary] The purpose of this study is to collect") for s in found)
+    assert sentences(nlp, "Veterans living with [these] neurodegenerative diseases. [Results] Fewer falls.") == [
+        "Veterans living with [these] neurodegenerative diseases.", "[Results] Fewer falls."]

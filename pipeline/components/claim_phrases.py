@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from pipeline.components import lower_words
+from pipeline.components.mention_phrases import TRIGGER_WORDS
 
 NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
 MODALS = {"may", "might", "could"}
@@ -45,6 +46,11 @@ LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including",
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
 SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
 OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
+# Hosts and model organisms (NCBI Taxonomy): the species a study is done in, never what acts in a
+# claim ("studies on murine models revealed that …", "ALS mice"). Pathogens and microbiota can act.
+HOST_SPECIES = {f"NCBITaxon:{taxon}" for taxon in (
+    9606, 10090, 10116, 7955, 7227, 6239, 4932, 559292, 9544, 9541, 9598, 9615, 9823, 9913, 9940, 9986,
+    10036, 10141, 8355, 9031)}
 
 # Word next to a mention → the measured property of that argument (spec §2 `attribute`).
 ATTRIBUTE_WORDS = {
@@ -140,6 +146,8 @@ def antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
                 i - e.end <= 4 and doc[e.end].text == "(" and doc[i - 1].text == ")"))]
     if not before:
         return []
+    if before[-1].label_ == "ANATOMY" and in_locative_phrase(doc, before[-1]):
+        return []  # "a disease of motor neurons in the brain and spinal cord that leads to …": not the place
     # "Regulatory T-cells are a type of white blood cells that …": the clause is about the first.
     words = [t.lower_ for t in doc[max(0, before[-1].start - 4):before[-1].start]]
     if len(words) >= 3 and words[-1] == "of" and words[-2] in CATEGORY_NOUNS:
@@ -177,6 +185,11 @@ def is_name_list_field(sent: Span) -> bool:
     return NAME_LIST_FIELD_RE.match(sent.text) is not None
 
 
+def names_host_species(span: Span) -> bool:
+    """'mice', 'murine', 'humans', 'zebrafish': the mention names the species a study is done in."""
+    return span.label_ == "ORGANISM" and span.kb_id_ in HOST_SPECIES
+
+
 def names_population(doc: Doc, span: Span) -> bool:
     """'human subjects', 'ALS patients', 'participants': the mention names a group of people."""
     return doc[span.end - 1].lower_ in POPULATION_NOUNS
@@ -194,6 +207,38 @@ def in_population_setting(doc: Doc, span: Span, reach: int = 4) -> bool:
         if tok.lower_ in ("with", "of") and tok.i > 0 and doc[tok.i - 1].lower_ in SETTING_HEADS:
             return True
     return False
+
+
+# nouns that name a role in a claim: "the causes of X include Y", "risk factors for X are Y"
+ROLE_NOUNS = {"cause", "causes", "risk", "driver", "drivers", "determinant", "determinants"}
+NAMING_VERBS = {"include", "includes", "included", "including", "are", "is", "was", "were", "remain", "remains"}
+
+
+def named_after(doc: Doc, effect: Span, right: list[Span], reach: int = 6) -> list[Span]:
+    """The mentions that a verb such as "include" names after `effect`, the subject of a link
+    trigger ("The causes of ALS include SOD1 mutations and …"): the first with those coordinated to it."""
+    for i in range(effect.end, min(len(doc), effect.end + reach)):
+        word = doc[i].lower_
+        if word in NAMING_VERBS:
+            after = [e for e in right if e.start > i]
+            if after and all(not t.is_punct for t in doc[i + 1:after[0].start]) and after[0].start - i <= 4:
+                return [e for e in coordination(doc, after[0], after) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+            return []
+        if doc[i].is_punct or word in RELATIVE_PRONOUNS or any(e.start == i for e in right):
+            return []
+    return []
+
+
+def apposition_comma(doc: Doc, sent: Span, index: int, reach: int = 6) -> int | None:
+    """The comma that opens an apposition ending at token `index` (", the most common genetic
+    cause of …", ", a hallmark of …"), or None."""
+    for i in range(index - 1, max(sent.start, index - reach) - 1, -1):
+        word = doc[i].lower_
+        if word == ",":
+            return i if i + 1 < index and doc[i + 1].lower_ in ("the", "a", "an", "one") else None
+        if word in BE_VERBS or word in RELATIVE_PRONOUNS or doc[i].is_punct:
+            return None
+    return None
 
 
 def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
@@ -314,22 +359,42 @@ def coordinated(doc: Doc, a: Span, b: Span) -> bool:
     return len(words) <= 3 and b.start - a.end <= 12 and all(w in COORDINATORS for w in words)
 
 
+# what a study improves or increases about a topic, not the topic itself ("improve our understanding of ALS")
+KNOWLEDGE_NOUNS = {"understanding", "knowledge", "insight", "insights", "awareness", "comprehension"}
+
+
 def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
     if ent.label_ in OBJECT_TYPES_EXCLUDED and not (ent.label_ == "ORGANISM" and ent.kb_id_.startswith("MESH:")):
         return False  # a species is a setting; a microbiota (MeSH-linked) can be affected
     before = preceding_word(doc, ent)
+    if ent.label_ == "ANATOMY" and doc[trig.start].lower_.startswith("target"):
+        return False  # "TMS targeting the dorsolateral prefrontal cortex": where it acts, not what it lowers
     if trig.predicate == "treats":
         return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
     if trig.kind != "link" and in_locative_phrase(doc, ent, floor=trig.end) and not follows_trigger(doc, trig, ent):
         return False  # "reduced FUS accumulation in astrocytes": a setting, not an object
-    if before == "of" and ent.label_ == "DISEASE":
-        # "the progression of ALS": the disease qualifies the outcome before it.
-        j = ent.start - 2
-        while j >= 0 and doc[j].lower_ in ("the", "a", "an"):
-            j -= 1
-        if j >= 0 and doc[j].ent_type_ in ("OUTCOME",):
+    if before == "of":
+        # "the progression of ALS": the disease qualifies the outcome before it; "improve our
+        # understanding of ALS": what is improved is the understanding
+        j = _head_before_of(doc, ent)
+        if j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"):
             return False
     return True
+
+
+def _head_before_of(doc: Doc, ent: Span) -> int:
+    """The index of the noun before "of <determiner>" ent (-1 at the document start)."""
+    j = ent.start - 2
+    while j >= 0 and doc[j].lower_ in ("the", "a", "an", "our", "their", "its"):
+        j -= 1
+    return j
+
+
+def topic_of_knowledge(doc: Doc, ent: Span) -> bool:
+    """'a better understanding of ALS disease progression': the mention is what is known about,
+    neither an agent nor an object of the claim verb around it."""
+    j = _head_before_of(doc, ent)
+    return preceding_word(doc, ent) == "of" and j >= 0 and doc[j].lower_ in KNOWLEDGE_NOUNS
 
 
 def follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
@@ -343,7 +408,12 @@ def negated(doc: Doc, sent: Span, index: int, end: int | None = None) -> bool:
     window = list(doc[max(sent.start, index - 4):index])
     if end is not None:
         window += [t for t in doc[end:min(end + 2, sent.end)] if t.lower_ in ("no", "not", "neither", "none")]
-    return any(tok.lower_ in NEGATION_CUES for tok in window)
+    return any(tok.lower_ in NEGATION_CUES and not _not_only(doc, tok) for tok in window)
+
+
+def _not_only(doc: Doc, tok) -> bool:
+    """'not only … but also' adds, it does not deny."""
+    return tok.lower_ == "not" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "only"
 
 
 def is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
@@ -356,6 +426,22 @@ def is_aim(doc: Doc, sent: Span, trig: Trigger) -> bool:
 # faster in patients with lower Treg levels", "the risk increased if progression was faster");
 # without one they are two findings side by side ("increased tryptophan but reduced serotonin")
 CORRELATION_LINKS = {"with", "if", "when", "as", "whenever"}
+
+
+# "lower" and "upper" that name a part of the body, not a quantity ("upper and lower motoneurons",
+# "lower limb weakness", "lower urinary tract")
+BODY_PART_WORDS = {"motor", "motoneuron", "motoneurons", "mn", "mns", "umn", "lmn", "limb", "limbs", "extremity",
+                   "extremities", "body", "back", "leg", "legs", "arm", "arms", "jaw", "lip", "airway", "airways",
+                   "urinary", "gastrointestinal", "respiratory", "brainstem", "cervical", "lumbar", "spinal"}
+
+
+def names_body_part(words: list, i: int) -> bool:
+    """Whether the comparative at `i` ("lower", "upper") is part of the name of a body part."""
+    if words[i] not in ("lower", "upper"):
+        return False
+    following = words[i + 1] if i + 1 < len(words) else ""
+    return following.split("-")[0] in BODY_PART_WORDS or (i >= 2 and words[i - 2] in ("upper", "lower")
+                                                           and words[i - 1] in ("and", "or"))
 
 
 def conditions_the_other(words: list, first_cue: int, second_cue: int) -> bool:
@@ -371,9 +457,9 @@ ATTRIBUTIVE_BEFORE = FINDING_VERBS | {"with", "of", "in", "for", "from", "on", "
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:
     """A one-word "-ed" verb trigger used as an adjective: before "release" (a drug's formulation),
-    after a preposition or a finding verb (adverbs between them skipped), or coordinated ("and",
-    "or", ",") after such a participle that ended at `previous_end` within ten words: not the verb
-    of a claim."""
+    after a preposition, a finding verb or a claim verb ("restores inhibited …"; adverbs between
+    them skipped), or coordinated ("and", "or", ",") after such a participle that ended at
+    `previous_end` within ten words: not the verb of a claim."""
     if trig.end - trig.start != 1 or not doc[trig.start].lower_.endswith("ed"):
         return False
     after = doc[trig.end:min(trig.end + 2, sent.end)]
@@ -386,6 +472,8 @@ def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end:
         return False
     if doc[i].lower_ in ATTRIBUTIVE_BEFORE:
         return True
+    if doc[i].lower_ in TRIGGER_WORDS and doc[i].lower_.endswith("s") and not doc[i].lower_.endswith("ss"):
+        return True  # right after a claim verb: "TENS restores inhibited quadriceps motor function"
     return previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10
 
 

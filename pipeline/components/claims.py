@@ -170,6 +170,7 @@ class ClaimExtractor:
             pairs = list(zip(subjects, objects)) if pairing == "zip" else [(a, b) for a in subjects for b in objects]
             for subject, obj in pairs:
                 if subject.start == obj.start or (subject.start, obj.start) in compared \
+                        or phrases.names_host_species(subject) \
                         or phrases.argument_key(subject) == phrases.argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
                 fact = self._fact(doc, sent, trig, subject, obj, certainty, confidence)
@@ -198,7 +199,8 @@ class ClaimExtractor:
         if trig.kind == "safety":
             population = phrases.population(doc, sent, trig, right)
             return phrases.choose_subjects(doc, left), [population] if population is not None else [], 0.8, "product"
-        if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats":
+        if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats" \
+                and right and right[0].label_ != "DISEASE":  # "treatment of cerebral edema": the disease treated
             # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
             return right[:1], [e for e in right[1:] if e.label_ == "DISEASE"], 0.7, "product"
         if trig.kind == "reverse":
@@ -207,6 +209,12 @@ class ClaimExtractor:
             # before it, or there is no claim
             causes = phrases.coordination(doc, right[0], right) if right else []
             return causes, [e for e in _effect_before(doc, trig, left) if phrases.object_allowed(doc, trig, e)], 0.7, "product"
+        if trig.kind == "link" and not left and right and doc[trig.start].lower_ in phrases.ROLE_NOUNS:
+            named = phrases.named_after(doc, right[0], right)
+            if named:
+                # "Underlying causes of breathlessness in ALS include COPD, …": what follows the
+                # verb is the cause (or the risk factor); the mention after the trigger its effect
+                return named, right[:1], 0.7, "product"
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
             agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
@@ -228,6 +236,7 @@ class ClaimExtractor:
         """Who does what the trigger says: the mention right before it, the clause's subject,
         the antecedent of a relative clause, or the subject carried over from earlier in the sentence."""
         before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
+        left = [e for e in left if not phrases.topic_of_knowledge(doc, e)]
         if trig.kind == "verb":
             # a population does not act ("cortisol treatment of human subjects significantly reduced
             # nitrite", "participants reported reduced immobility"): the group finding rules read it
@@ -236,10 +245,21 @@ class ClaimExtractor:
             adjacent = phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
                 return adjacent, 0.85
+            if before in (",", "and", "or") and any(e.end == trig.start - 1 for e in left):
+                # "free radicals, excitotoxicity, activation of cell death pathways and inflammation":
+                # an item of a list, not something the item before it does
+                return [], 0.0
         if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in phrases.BE_VERBS \
                 and before != "been" and not before.endswith("ly"):
             # "genes linked to …", "neurotoxicity associated with …": a modifier of the noun before it.
             return phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True), 0.75
+        if trig.kind == "link":
+            comma = phrases.apposition_comma(doc, sent, trig.start)
+            if comma is not None:
+                # "… carrying the C9ORF72 repeat expansion, the most common genetic cause of ALS"
+                adjacent = phrases.adjacent_before(doc, comma, left, allow_locative=True)
+                if adjacent:
+                    return adjacent, 0.8
         if before == "by" and state.main:
             return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
         if state.previous and phrases.pronoun_before(doc, trig.start, sent.start):
@@ -294,6 +314,9 @@ class ClaimExtractor:
             if ent.label_ not in TREATMENT_TYPES:
                 continue
             j = ent.end
+            if j < sent.end and doc[j].text == "(":  # "Escitalopram (Lexapro) for Depression"
+                closing = next((t.i for t in doc[j:min(j + 6, sent.end)] if t.text == ")"), None)
+                j = closing + 1 if closing is not None else j
             while j < sent.end and doc[j].lower_ in phrases.TREATMENT_NOUNS:
                 j += 1
             if j >= sent.end or doc[j].lower_ not in ("for", "against"):
@@ -368,7 +391,7 @@ class ClaimExtractor:
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span], skip: set = frozenset()) -> list[Fact]:
         words = lower_words(doc)
         cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end)
-                if words[i] in self.cue_sign and i not in skip]
+                if words[i] in self.cue_sign and i not in skip and not phrases.names_body_part(words, i)]
         if skip:  # a signed link reads the comparatives of its sentence itself
             return []
         if not cues:
@@ -447,11 +470,12 @@ def _signed_correlation(doc: Doc, subject: Span, object_sign: str, cue_sign: dic
 
 
 def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:
-    """The trigger's predicate, read with the argument types: improving a disease treats it
-    ("more effective than placebo at improving breathlessness"), increasing a disease causes it."""
+    """The trigger's predicate, read with the argument types: improving or helping a disease treats
+    it ("more effective than placebo at improving breathlessness", "breathlessness is helped by
+    morphine"), increasing a disease causes it."""
     if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
         return "increases"
-    if word.startswith("improv") and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
+    if word.startswith(("improv", "help")) and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
         return "treats"
     if predicate == "increases" and obj.label_ == "DISEASE" \
             and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):

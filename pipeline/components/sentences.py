@@ -16,8 +16,10 @@ line's first word would have made longer than the document's wrap width (its
 second-longest line) was wrapped. The items of a list that a line ending in ":"
 opens stay in its sentence while each starts with a claim verb ("The study shows
 that IFB-088:\nReduces …\nImproves …"). Other single line breaks (a short title line
-above a paragraph, lines of a list without markers) end the sentence. The text is
-never changed: only where sentences start.
+above a paragraph, lines of a list without markers) end the sentence. A bracketed
+section label inside a line starts a sentence: registry records joined into one line
+read "… (ALS) [brief summary] The purpose of …". The text is never changed: only
+where sentences start.
 """
 
 from __future__ import annotations
@@ -70,6 +72,11 @@ HEADING_LINE = re.compile(r"[ \t]*(?:#{1,6}(?:[ \t]|\r?$)|(?:={3,}|-{3,})[ \t\r]
 # verb that makes a claim, in the third person: "The study shows that IFB-088:\nReduces …\nImproves …".
 LIST_ITEM_VERBS = frozenset(w for w in claim_trigger_words() if w.endswith("s") and w.isalpha())
 MAX_LIST_ITEMS = 12
+# A bracketed section label inside a line starts a sentence: registry records joined into one line
+# read "… (ALS) [brief summary] The purpose of this study is …", the title before the label.
+SECTION_LABEL = re.compile(r"\[(?:brief summary|detailed description|summary|description|background|abstract"
+                           r"|methods?|results?|conclusions?|objectives?|purpose|introduction|design|aims?)\]"
+                           r"[ \t]+(\S+)", re.I)
 # Wrap widths below this are not taken for hard wrapping (a list of short lines is not wrapped text).
 MIN_WRAP_WIDTH = 30
 # How much longer than the wrap width (the second-longest line) a wrapped line may be.
@@ -114,6 +121,10 @@ class SentenceSegmenter:
             j = self._next_start(doc, i, n, lines)
             if j is not None:
                 starts[j, 0] = 1
+        for label in SECTION_LABEL.finditer(text):
+            i = int(numpy.searchsorted(token_starts, label.start(), side="right")) - 1
+            if 0 < i and token_starts[i] == label.start() and _can_start_sentence(label.group(1)):
+                starts[i, 0] = 1
         doc.from_array([SENT_START], starts.astype("uint64"))
         return doc
 
