@@ -492,3 +492,25 @@ def test_a_drug_with_its_brand_name_for_a_disease():
     facts = {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts}
     assert ("Escitalopram", "treats", "Depression") in facts
     assert not [f for f in facts if f[1] == "causes"]
+
+
+def test_a_gene_mutation_named_after_a_disease_acts_and_a_claim_verb_is_no_comparison(rules_nlp):
+    # gold/train's title "A novel amyotrophic lateral sclerosis mutation in OPTN induces ER stress
+    # …" gave "amyotrophic lateral sclerosis — causes — ER stress" (gold: OPTN). StudyTypeTeller
+    # (../shared/data, no gold): "Increased PLS3 levels suppress symptoms in a subset of SMA
+    # patients" gave "PLS3 — higher_in — SMA", and "Cerebrospinal fluid levels of amyloid precursor
+    # protein … - inverse correlation with dementia severity" gave "Cerebrospinal fluid —
+    # positively_correlated_with — dementia"
+    facts = _rule_facts(rules_nlp, "A novel amyotrophic lateral sclerosis mutation in OPTN induces ER stress "
+                                   "and Golgi fragmentation in vitro.")
+    assert ("OPTN", "causes", "ER stress") in {f[:3] for f in facts}
+    assert not [f for f in facts if f[0] == "amyotrophic lateral sclerosis"]
+    path = ROOT.parent / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
+    records = [json.loads(line) for line in path.open(encoding="utf-8")]
+    abstract = next(r["abstract"] for r in records if "Increased PLS3 levels suppress" in (r.get("abstract") or ""))
+    facts = _rule_facts(rules_nlp, _sentence(abstract, "Increased PLS3 levels suppress"))
+    assert not [f for f in facts if f[1] == "higher_in"]
+    title = next(r["title"] for r in records if "inverse correlation with dementia severity" in (r.get("title") or ""))
+    facts = {f[:3] for f in _rule_facts(rules_nlp, title)}
+    assert ("amyloid precursor protein", "negatively_correlated_with", "dementia") in facts
+    assert not [f for f in facts if f[0] == "Cerebrospinal fluid"]

@@ -250,8 +250,13 @@ def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
         return []
     head = free[0]
     after = candidates[candidates.index(head) + 1:]
-    if head.label_ == "OUTCOME" and after and doc[head.end:after[0].start].text.lower() == "of":
-        head = after[0]  # "the preliminary efficacy of RNS60 in slowing …": RNS60 slows it
+    between = [t.lower_ for t in doc[head.end:after[0].start]] if after else []
+    if head.label_ == "OUTCOME" and between == ["of"] or head.label_ == "ANATOMY" and len(between) == 2 \
+            and between[1] == "of" and ATTRIBUTE_WORDS.get(between[0]) == "level":
+        head = after[0]  # "the preliminary efficacy of RNS60 in slowing …", "CSF levels of Abeta": what is measured
+    elif head.label_ == "DISEASE" and [w for w in between if not w.startswith("-")][-2:] in (["mutation", "in"], ["mutations", "in"]) \
+            and len(between) <= 3 and after[0].label_ == "GENE_OR_PROTEIN":
+        head = after[0]  # "a novel ALS mutation in OPTN induces …": the gene's mutation does
     elif is_modifier(doc, head) and after and after[0].start - head.end <= 1:
         head = after[0]  # "bone marrow-derived stem cells … could slow down": the cells do
     group = [head]
@@ -342,8 +347,8 @@ def coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
 
 def coordinated(doc: Doc, a: Span, b: Span) -> bool:
     """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
-    if a.end == b.start and b.label_ == "ORGANISM":
-        return False  # a model named by its gene: "SOD-1 transgenic mice", not a list
+    if a.end == b.start and (b.label_ == "ORGANISM" or (a.label_, b.label_) == ("CHEMICAL_OR_DRUG", "DISEASE")):
+        return False  # "SOD-1 transgenic mice" (a model named by its gene), "manganese toxicity": not a list
     words, depth = [], 0
     for tok in doc[a.end:b.start]:
         if tok.text == "(":
@@ -514,17 +519,20 @@ def entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
     return None
 
 
-def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Span]) -> Span | None:
-    """The population or condition a measured quantity is higher or lower in."""
+def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Span],
+                   cue_words: frozenset = frozenset()) -> Span | None:
+    """The population or condition a measured quantity is higher or lower in (`cue_words`: the
+    comparison cues, which may lie between the two: "increased X and reduced Y in ALS")."""
     if measured.label_ in ("DISEASE", "ORGANISM"):
         return None
     # "X was elevated in (plasma from) (patients with) ALS"
     for ent in ents:
         if ent.start > max(cue, measured.end) and ent.label_ == "DISEASE":
             between = [t.lower_ for t in doc[max(cue, measured.end):ent.start]]
-            if "in" in between or "among" in between:
-                if len(between) <= 8:
-                    return ent
+            if ("in" in between or "among" in between) and len(between) <= 8 \
+                    and not any(t.lower_ in TRIGGER_WORDS and t.lower_ not in cue_words
+                                for t in doc[max(cue + 1, measured.end):ent.start]):
+                return ent  # not "Increased PLS3 levels suppress symptoms in SMA patients": a claim verb's setting
             break
     # "ALS patients (were found to) have lower levels of X"
     for ent in reversed([e for e in ents if e.end <= min(cue, measured.start)]):

@@ -78,6 +78,7 @@ class ClaimExtractor:
             self.matcher.add(f"trigger{index}", [nlp.make_doc(row["phrase"])])
         self.trigger_of_key = {nlp.vocab.strings[f"trigger{i}"]: row for i, row in enumerate(self.triggers)}
         self.cue_sign = {row["word"]: row["sign"] for row in _read_table("comparison_cues.tsv")}
+        self.cue_words = frozenset(self.cue_sign)
 
     # ---- the component -------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -419,7 +420,7 @@ class ClaimExtractor:
                     facts.append(self._comparison_fact(doc, sent, first, c, predicate, certainty, "comparison:correlation"))
             return facts
         for i, sign, ent in attached:
-            group = phrases.compared_group(doc, sent, i, ent, ents)
+            group = phrases.compared_group(doc, sent, i, ent, ents, self.cue_words)
             if group is None:
                 continue
             predicate = "higher_in" if sign == "+" else "lower_in"

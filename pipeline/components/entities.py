@@ -206,6 +206,10 @@ GENE_LONG_FORM_RE = re.compile(
     r"enzyme|antigen|subunit|chain)(?:[\s-]?\d+[a-z]?)?$", re.IGNORECASE)
 
 
+# a long form that names a gene by its name and the word "gene" or "protein" ("optineurin gene")
+GENE_WORD_RE = re.compile(r"\s+(?:gene|genes|protein|proteins)$", re.IGNORECASE)
+
+
 def long_form_type(text: str):
     """The type of an abbreviation's long form that no dictionary knows, from its last word:
     a head of HEAD_TYPES/OUTCOME_HEADS/the phrase table, or a gene/protein word
@@ -307,6 +311,12 @@ class AlsEntities:
                 long_forms[key] = min(cands, key=lambda m: m.start_char)
                 continue
             text = a["long_text"]
+            gene = GENE_WORD_RE.search(text)
+            named = [m for m in by_end.get(key[0] + gene.start(), []) if m.start_char >= key[0]
+                     and m.label == "GENE_OR_PROTEIN"] if gene else []
+            if named:  # "the optineurin gene (OPTN)": the short form is the gene the long form names
+                long_forms[key] = min(named, key=lambda m: m.start_char)
+                continue
             typ = long_form_type(text)
             long_forms[key] = Match(key[0], key[1], "", typ, text, 0.5) if typ else None
             if typ:
