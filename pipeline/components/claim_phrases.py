@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 from pipeline.components import lower_words
+from pipeline.components.context import load_cues
 from pipeline.components.mention_phrases import TRIGGER_WORDS
 
 NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
@@ -46,11 +47,10 @@ LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including",
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
 SUBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
 OBJECT_TYPES_EXCLUDED = {"ORGANISM", "TRIAL"}
-# Hosts and model organisms (NCBI Taxonomy): the species a study is done in, never what acts in a
-# claim ("studies on murine models revealed that …", "ALS mice"). Pathogens and microbiota can act.
-HOST_SPECIES = {f"NCBITaxon:{taxon}" for taxon in (
-    9606, 10090, 10116, 7955, 7227, 6239, 4932, 559292, 9544, 9541, 9598, 9615, 9823, 9913, 9940, 9986,
-    10036, 10141, 8355, 9031)}
+# Hosts and model organisms: the species a study is done in (the context step's species cues, and
+# humans), never what acts in a claim ("studies on murine models revealed that …", "ALS mice").
+# Pathogens and microbiota can act.
+HOST_SPECIES = frozenset({"NCBITaxon:9606"} | {cue.value for cue in load_cues() if cue.field == "species"})
 
 # Word next to a mention → the measured property of that argument (spec §2 `attribute`).
 ATTRIBUTE_WORDS = {
