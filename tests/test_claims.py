@@ -494,6 +494,25 @@ def test_a_drug_with_its_brand_name_for_a_disease():
     assert not [f for f in facts if f[1] == "causes"]
 
 
+STUDY_TYPES = ROOT.parent / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
+
+
+def _study_type_records() -> list[dict]:
+    if not STUDY_TYPES.exists():
+        pytest.skip(f"{STUDY_TYPES} is not beside the repository")
+    return [json.loads(line) for line in STUDY_TYPES.open(encoding="utf-8")]
+
+
+def _study_type_sentence(start: str) -> str:
+    """A sentence of a StudyTypeTeller abstract (../shared/data, in no gold set unless noted)."""
+    abstract = next(r["abstract"] for r in _study_type_records() if start in (r.get("abstract") or ""))
+    return _sentence(abstract, start)
+
+
+def _study_type_title(part: str) -> str:
+    return next(r["title"] for r in _study_type_records() if part in (r.get("title") or ""))
+
+
 def test_a_gene_mutation_named_after_a_disease_acts_and_a_claim_verb_is_no_comparison(rules_nlp):
     # gold/train's title "A novel amyotrophic lateral sclerosis mutation in OPTN induces ER stress
     # …" gave "amyotrophic lateral sclerosis — causes — ER stress" (gold: OPTN). StudyTypeTeller
@@ -505,12 +524,109 @@ def test_a_gene_mutation_named_after_a_disease_acts_and_a_claim_verb_is_no_compa
                                    "and Golgi fragmentation in vitro.")
     assert ("OPTN", "causes", "ER stress") in {f[:3] for f in facts}
     assert not [f for f in facts if f[0] == "amyotrophic lateral sclerosis"]
-    path = ROOT.parent / "shared" / "data" / "studytypeteller" / "study_types.jsonl"
-    records = [json.loads(line) for line in path.open(encoding="utf-8")]
-    abstract = next(r["abstract"] for r in records if "Increased PLS3 levels suppress" in (r.get("abstract") or ""))
-    facts = _rule_facts(rules_nlp, _sentence(abstract, "Increased PLS3 levels suppress"))
+    facts = _rule_facts(rules_nlp, _study_type_sentence("Increased PLS3 levels suppress"))
     assert not [f for f in facts if f[1] == "higher_in"]
-    title = next(r["title"] for r in records if "inverse correlation with dementia severity" in (r.get("title") or ""))
-    facts = {f[:3] for f in _rule_facts(rules_nlp, title)}
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _study_type_title("inverse correlation with dementia severity"))}
     assert ("amyloid precursor protein", "negatively_correlated_with", "dementia") in facts
     assert not [f for f in facts if f[0] == "Cerebrospinal fluid"]
+
+
+def test_what_a_result_attenuates_is_decreased_and_an_adjective_does_not_act(rules_nlp):
+    # StudyTypeTeller (also gold/train's PMID 19630956): "… neuronal HGF has been shown to result in
+    # the attenuation of neuronal cell death and progression of disease …" gave "HGF — causes —
+    # progression of disease" and "neuronal — causes — progression of disease"; gold: HGF decreases
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _study_type_sentence("Overexpression of neuronal HGF"))}
+    assert ("HGF", "decreases", "progression of disease") in facts
+    assert not [f for f in facts if f[0] == "neuronal" or f[1] == "causes"]
+    # "Although neuronal primary cilia are not directly involved …, their pathophysiological impacts
+    # on obesity …" gave "neuronal — associated_with — obesity": the cilia, no mention, are meant
+    facts = _rule_facts(rules_nlp, _study_type_sentence("Although neuronal primary cilia"))
+    assert not [f for f in facts if f[0] == "neuronal"]
+
+
+def test_what_a_patient_group_shows_thinned_is_lower_in_it(rules_nlp):
+    # gold/train (PMID in StudyTypeTeller too): "Relative to controls, ALS patients showed a bilateral
+    # cortical thinning of the primary motor, prefrontal … cortices" gave six higher_in facts; gold
+    # reads lower_in
+    facts = _rule_facts(rules_nlp, _study_type_sentence("Relative to controls, ALS patients showed"))
+    findings = {f[:3] for f in facts if "group_finding" in f[3]}
+    assert ("cingulate gyrus", "lower_in", "ALS") in findings
+    assert not [f for f in findings if f[1] == "higher_in"]
+
+
+def test_a_clause_with_its_own_subject_takes_no_earlier_one(rules_nlp):
+    # StudyTypeTeller: "…, and there are still no treatments to halt or slow the neurodegenerative
+    # process" gave "PD — decreases — neurodegenerative"; "we show using patient stem cell-derived
+    # motor neurons that the repeat expansion impairs …" gave the motor neurons the impairing
+    facts = _rule_facts(rules_nlp, _study_type_sentence("However, the complexity of PD leads"))
+    assert not [f for f in facts if f[0] == "PD" and f[1] == "decreases"]
+    facts = _rule_facts(rules_nlp, _study_type_sentence("Here, we show using patient stem cell-derived"))
+    assert not [f for f in facts if f[0] == "motor neurons"]
+
+
+def test_what_a_drug_leaves_unaltered_is_no_object(rules_nlp):
+    # BioRED Train (../shared/data): "17-DMAG or Hsp90beta knockdown dramatically alleviated the
+    # high-salt-diet-induced proteinuria and renal damage without altering blood pressure …" gave
+    # "… — decreases — blood"
+    from pipeline.training.claim_corpora import read_pubtator
+
+    path = ROOT.parent / "shared" / "data" / "biored" / "Train.PubTator"
+    if not path.exists():
+        pytest.skip(f"{path} is not beside the repository")
+    text = next(d.text for d in read_pubtator(path, "biored") if "without altering blood pressure" in d.text)
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "In our study, 17-dimethylaminoethylamino"))}
+    assert ("Hsp90beta", "decreases", "proteinuria") in facts
+    assert not [f for f in facts if f[2] == "blood"]
+
+
+def _trial_rule_facts(nlp, trial_id: str, sentence_start: str) -> set:
+    """The rules' facts of one sentence, read with the whole record (its abbreviations defined)."""
+    path = ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    doc = nlp(_jsonl_text(path, lambda record, text: record["id"] == trial_id))
+    return {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts
+            if f.sentence.text.lstrip().startswith(sentence_start)}
+
+
+def test_a_setting_list_ends_before_the_subject_and_knowledge_is_no_object(rules_nlp):
+    # NCT02833168 (in no gold set): "In ALS, SMA, LGMD and Pompe disease, SDB is usually caused by
+    # nocturnal alveolar hypoventilaton …" gave the hypoventilation every disease of the setting
+    facts = _trial_rule_facts(rules_nlp, "NCT02833168", "In ALS, SMA, LGMD and Pompe disease, SDB")
+    caused = {f for f in facts if f[1] == "causes" and f[0] == "nocturnal alveolar hypoventilaton"}
+    assert caused == {("nocturnal alveolar hypoventilaton", "causes", "SDB")}
+    # NCT03362658: "novel MRI techniques that could improve our understanding of ALS and provide a
+    # means to … monitor its progression" gave "MRI — increases — progression"
+    facts = _trial_rule_facts(rules_nlp, "NCT03362658", "We will develop and evaluate novel MRI techniques")
+    assert not [f for f in facts if f[0] == "MRI"]
+
+
+def test_participles_in_a_list_of_effects_are_adjectives(rules_nlp):
+    # NCT03560661 (in no gold set): "Degeneration of the upper and lower motor neurons (UMN and LMN)
+    # leads to spasticity, impaired reflexes, muscle fatigue, muscle weakness and atrophy" gave
+    # "… motor neurons — decreases — muscle weakness" from "impaired"
+    facts = _trial_rule_facts(rules_nlp, "NCT03560661", "Degeneration of the upper and lower motor neurons")
+    assert ("upper and lower motor neurons", "causes", "spasticity") in facts
+    assert not [f for f in facts if f[1] == "decreases"]
+    # NCT02572479: "Multiple mechanisms … proposed as responsible for ALS pathogenesis include
+    # decreased availability to neurotrophic factors, …, increased neuroinflammatory status, …"
+    # gave "environmental factors — increases — mitochondrial dysfunction" and four more
+    facts = _trial_rule_facts(rules_nlp, "NCT02572479", "Multiple mechanisms caused by genetic")
+    assert not [f for f in facts if f[1] == "increases"]
+
+
+def test_a_denial_across_an_adverb_and_a_drug_whose_side_effects_are_reduced(rules_nlp):
+    # NCT02811627 (in no gold set): "However, riluzole is not clinically used in the treatment of
+    # ASD." gave "riluzole — treats — ASD", not negated ("clinically" pushed "not" out of reach)
+    doc = rules_nlp(_trial_sentence("NCT02811627", "However, riluzole is not clinically used"))
+    assert [(f.subject.text, f.predicate, f.object.text, f.negated) for f in doc._.facts] == [
+        ("riluzole", "treats", "ASD", True)]
+    # NCT00409747: "vitamin B6 to reduce the possible chance of side effects of the minocycline"
+    # gave "vitamin B6 — decreases — minocycline" beside the side effects
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _trial_sentence("NCT00409747", "They will also receive vitamin B6"))}
+    assert facts == {("vitamin B6", "decreases", "side effects")}
+
+
+def test_a_disease_naming_its_drugs_does_not_act(rules_nlp):
+    # NCT02350127 (in no gold set): "Current dementia medications have minimal impact on function and
+    # quality of life …" gave "dementia — associated_with — function"
+    facts = _rule_facts(rules_nlp, _trial_sentence("NCT02350127", "Current dementia medications have minimal impact"))
+    assert not [f for f in facts if f[0] == "dementia"]

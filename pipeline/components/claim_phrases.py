@@ -23,9 +23,13 @@ BE_VERBS = {"is", "are", "was", "were", "be", "been", "being", "remain", "remain
 HAVE_VERBS = {"have", "has", "had", "showed", "show", "shows", "exhibited", "exhibit", "displayed", "display", "demonstrated", "revealed", "presented"}
 CLAUSE_BREAKS = {";", "whereas", "while", "but", "although", "though", "however", "whilst"}
 RELATIVE_PRONOUNS = {"that", "which", "who"}
+CLAUSE_SUBJECT_WORDS = {"the", "a", "an", "this", "these", "those", "its", "their", "our", "we", "they", "it", "he", "she", "i"}
+EXISTENTIAL_VERBS = {"is", "are", "was", "were", "remain", "remains", "remained", "exist", "exists", "existed"}  # "…, and there are still no treatments to slow …"
 # Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
 TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
                    "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# Nouns that, after a disease, name what is given for it ("dementia medications", "ALS therapies").
+DRUG_NOUNS = TREATMENT_NOUNS | {"medication", "medications", "drug", "drugs", "therapeutics", "medicines", "trial", "trials"}
 # Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").
 PARTICIPLE_MODIFIERS = {"induced", "mediated", "driven", "triggered", "caused", "derived", "dependent"}
 COORDINATORS = {",", "and", "or", "/", "as", "well", "-", "and/or"}
@@ -37,7 +41,7 @@ MEMBER_MARKERS = {("such", "as"), ("including",), ("like",), ("e.g.",), ("namely
 CONTINUATIONS = {",", "and", "while", "thereby", "thus", "by", "further", "also", "or", "whilst"}
 # Words after which the mentions of a trigger's region are means or circumstances, not objects.
 OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "comparison", "unlike", "than", "versus", "vs.", "whereas",
-                "despite", "before", "after", "during", "once", "when", "until", "unless", "if", "whether"}
+                "despite", "without", "before", "after", "during", "once", "when", "until", "unless", "if", "whether"}
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
@@ -71,6 +75,7 @@ GROUP_NOUNS = {"patients", "patient", "samples", "cases", "carriers", "participa
 NOUN_CUES = {"increase", "decline", "rise", "reduction", "decrease", "loss"}
 # nouns that say a quantity went down ("STMN2 loss"), for an effect named before its cause
 LOSS_WORDS = {"loss", "depletion", "deficiency", "reduction", "decrease"}
+SHRINK_WORDS = LOSS_WORDS | {"thinning", "atrophy", "hypometabolism", "hypoperfusion", "shrinkage"}
 RATE_OUTCOME_WORDS = {"progression", "decline", "loss", "deterioration", "worsening"}
 
 
@@ -126,7 +131,8 @@ def clause_starts(sent: Span) -> list[int]:
         if depth:  # "(MEP; SMD 0.387, 95% CI …)" is an aside, not a clause
             continue
         if i > sent.start and (word in CLAUSE_BREAKS or word in RELATIVE_PRONOUNS
-                               or (word == "characterized" and i + 1 < sent.end and words[i + 1] == "by")):
+                               or (word == "characterized" and i + 1 < sent.end and words[i + 1] == "by")
+                               or (word == "there" and i + 1 < sent.end and words[i + 1] in EXISTENTIAL_VERBS)):
             starts.append(i + 1 if word == ";" else i)
     return starts
 
@@ -134,6 +140,10 @@ def clause_starts(sent: Span) -> list[int]:
 def antecedent(doc: Doc, clause_start: int, ents: list[Span]) -> list[Span]:
     """The mention a relative clause ("reactive astrocytes that contribute to …") is about."""
     if doc[clause_start].lower_ not in RELATIVE_PRONOUNS:
+        return []
+    if clause_start + 1 < len(doc) and doc[clause_start + 1].lower_ in CLAUSE_SUBJECT_WORDS:
+        # "we show using … motor neurons that the repeat expansion impairs …": the clause has its
+        # own subject ("that" opens a complement, or the mention before it is the verb's object)
         return []
     before = [e for e in ents if e.end <= clause_start and clause_start - e.end <= 2]
     if not before:
@@ -259,6 +269,13 @@ def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
         head = after[0]  # "a novel ALS mutation in OPTN induces …": the gene's mutation does
     elif is_modifier(doc, head) and after and after[0].start - head.end <= 1:
         head = after[0]  # "bone marrow-derived stem cells … could slow down": the cells do
+    elif is_adjective(head) and after and after[0].start == head.end:
+        head = after[0]  # "Overexpression of neuronal HGF … result in": HGF does
+    elif head.label_ == "DISEASE" and head.end < len(doc) and doc[head.end].lower_ in DRUG_NOUNS:
+        return []  # "Current dementia medications have minimal impact on function": the drugs, no mention
+    elif is_adjective(head) and head.end < len(doc) and doc[head.end].is_alpha and doc[head.end].is_lower \
+            and doc[head.end].lower_ not in TRIGGER_WORDS:
+        return []  # "neuronal primary cilia … their impacts on obesity": the cilia, which are no mention
     group = [head]
     for ent in candidates[candidates.index(head) + 1:]:
         if coordinated(doc, group[-1], ent):
@@ -289,6 +306,14 @@ def adjacent_before(doc: Doc, index: int, left: list[Span], gap: int = 2, allow_
     if last.label_ in SUBJECT_TYPES_EXCLUDED or (not allow_locative and in_locative_phrase(doc, last)):
         return []
     return [e for e in coordination(doc, last, left) if e.label_ not in SUBJECT_TYPES_EXCLUDED]
+
+
+ADJECTIVE_ENDINGS = ("al", "ic", "ar", "ous", "ive", "ory")
+
+
+def is_adjective(span: Span) -> bool:
+    """A one-word lower-case mention shaped like an adjective ("neuronal", "astrocytic")."""
+    return len(span) == 1 and span.text.islower() and span.text.isalpha() and span.text.endswith(ADJECTIVE_ENDINGS)
 
 
 def is_modifier(doc: Doc, span: Span) -> bool:
@@ -342,13 +367,21 @@ def coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:
         lo -= 1
     while hi + 1 < len(ordered) and coordinated(doc, ordered[hi], ordered[hi + 1]):
         hi += 1
+    if in_locative_phrase(doc, ordered[lo]):
+        # "In ALS, SMA, LGMD and Pompe disease, SDB is usually caused by …": the setting's list ends
+        # at a bare comma before a mention of another type
+        for k in range(lo, hi):
+            if _words_between(doc, ordered[k], ordered[k + 1]) == [","] and ordered[k].label_ != ordered[k + 1].label_:
+                if k < index:
+                    lo = k + 1
+                else:
+                    hi = k
+                    break
     return ordered[lo:hi + 1]
 
 
-def coordinated(doc: Doc, a: Span, b: Span) -> bool:
-    """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
-    if a.end == b.start and (b.label_ == "ORGANISM" or (a.label_, b.label_) == ("CHEMICAL_OR_DRUG", "DISEASE")):
-        return False  # "SOD-1 transgenic mice" (a model named by its gene), "manganese toxicity": not a list
+def _words_between(doc: Doc, a: Span, b: Span) -> list[str]:
+    """The lower-cased words between two mentions, bracketed asides left out."""
     words, depth = [], 0
     for tok in doc[a.end:b.start]:
         if tok.text == "(":
@@ -357,6 +390,14 @@ def coordinated(doc: Doc, a: Span, b: Span) -> bool:
             depth -= 1
         elif not depth:
             words.append(tok.lower_)
+    return words
+
+
+def coordinated(doc: Doc, a: Span, b: Span) -> bool:
+    """Only list punctuation and conjunctions between the two ("A, B and C", "A (a.k.a.), B")."""
+    if a.end == b.start and (b.label_ == "ORGANISM" or (a.label_, b.label_) == ("CHEMICAL_OR_DRUG", "DISEASE")):
+        return False  # "SOD-1 transgenic mice" (a model named by its gene), "manganese toxicity": not a list
+    words = _words_between(doc, a, b)
     if words == [","] and a.label_ != b.label_ and in_locative_phrase(doc, a):
         # a bare comma after a setting, before a mention of another type, ends the setting: "in ALS
         # without severe bulbar dysfunction, NIV improves survival"
@@ -366,6 +407,12 @@ def coordinated(doc: Doc, a: Span, b: Span) -> bool:
 
 # what a study improves or increases about a topic, not the topic itself ("improve our understanding of ALS")
 KNOWLEDGE_NOUNS = {"understanding", "knowledge", "insight", "insights", "awareness", "comprehension"}
+
+
+def improves_knowledge(doc: Doc, trig: Trigger, first_object: Span) -> bool:
+    """What the trigger acts on is knowledge ("improve our understanding of ALS"), named before
+    its first mention."""
+    return any(t.lower_ in KNOWLEDGE_NOUNS for t in doc[trig.end:first_object.start])
 
 
 def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
@@ -382,17 +429,18 @@ def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
         # "the progression of ALS": the disease qualifies the outcome before it; "improve our
         # understanding of ALS": what is improved is the understanding
         j = _head_before_of(doc, ent)
-        if j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"):
-            return False
+        if j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"
+                       or ent.label_ == "CHEMICAL_OR_DRUG" and doc[j].ent_type_ == "DISEASE"):
+            return False  # "the side effects of the minocycline": what is reduced is the side effects
     return True
 
 
 def _head_before_of(doc: Doc, ent: Span) -> int:
     """The index of the noun before "of <determiner>" ent (-1 at the document start)."""
-    j = ent.start - 2
+    j = ent.start - 1
     while j >= 0 and doc[j].lower_ in ("the", "a", "an", "our", "their", "its"):
         j -= 1
-    return j
+    return j - 1  # doc[j] is the "of"
 
 
 def topic_of_knowledge(doc: Doc, ent: Span) -> bool:
@@ -410,7 +458,11 @@ def follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
 
 def negated(doc: Doc, sent: Span, index: int, end: int | None = None) -> bool:
     """A negation cue just before the trigger ("did not slow"), or right after it ("showed no loss")."""
-    window = list(doc[max(sent.start, index - 4):index])
+    window, i = [], index - 1
+    while i >= sent.start and len(window) < 4:
+        if not (doc[i].is_alpha and doc[i].lower_.endswith("ly") and doc[i].lower_ != "only"):
+            window.append(doc[i])  # adverbs do not count: "is not clinically used in the treatment of"
+        i -= 1
     if end is not None:
         window += [t for t in doc[end:min(end + 2, sent.end)] if t.lower_ in ("no", "not", "neither", "none")]
     return any(tok.lower_ in NEGATION_CUES and not _not_only(doc, tok) for tok in window)
@@ -457,7 +509,8 @@ def conditions_the_other(words: list, first_cue: int, second_cue: int) -> bool:
 # words after which a past participle describes the noun after it ("with elevated NfL",
 # "exhibited impaired adaptation", "showed largely preserved brain volumes")
 ATTRIBUTIVE_BEFORE = FINDING_VERBS | {"with", "of", "in", "for", "from", "on", "to", "by", "show", "shows", "exhibit",
-                                      "exhibits", "display", "displays", "revealed"}
+                                      "exhibits", "display", "displays", "revealed", "include", "includes",
+                                      "included", "including"}
 
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:

@@ -152,6 +152,8 @@ class ClaimExtractor:
                                             and doc[trig.start - 1].lower_ in phrases.NOUN_MARKERS):
                 continue
             clause_start = max(s for s in clause_starts if s <= trig.start)
+            if trig.kind == "verb" and trig.predicate == "causes" and doc[trig.end - 1].lower_ in ("to", "in"):
+                attributive = trig.end  # "leads to spasticity, impaired reflexes, …": a list of what it leads to
             following = index + 1
             if trig.kind == "reverse":
                 # "paralysis due to the continued loss of motoneurons": "loss of" names what the cause
@@ -225,6 +227,8 @@ class ClaimExtractor:
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
+        if objects and phrases.improves_knowledge(doc, trig, objects[0]):
+            objects = []  # "could improve our understanding of ALS and … monitor its progression"
         objects = [e for e in objects if not phrases.is_modifier(doc, e) and not phrases.has_members(doc, e, objects)]
         if doc[trig.start].text.startswith("-") and objects:
             # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
@@ -238,6 +242,7 @@ class ClaimExtractor:
         the antecedent of a relative clause, or the subject carried over from earlier in the sentence."""
         before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
         left = [e for e in left if not phrases.topic_of_knowledge(doc, e)]
+        previous = [] if doc[clause_start].lower_ == "there" else state.previous  # "…, and there are no treatments to slow …"
         if trig.kind == "verb":
             # a population does not act ("cortisol treatment of human subjects significantly reduced
             # nitrite", "participants reported reduced immobility"): the group finding rules read it
@@ -263,8 +268,8 @@ class ClaimExtractor:
                     return adjacent, 0.8
         if before == "by" and state.main:
             return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
-        if state.previous and phrases.pronoun_before(doc, trig.start, sent.start):
-            return state.previous, 0.75  # "…, and it enhances mitochondrial function"
+        if previous and phrases.pronoun_before(doc, trig.start, sent.start):
+            return previous, 0.75  # "…, and it enhances mitochondrial function"
         adjacent = phrases.adjacent_before(doc, trig.start, left,
                                     allow_locative=doc[trig.start].lower_.lstrip("-") in phrases.PARTICIPLE_MODIFIERS)
         if adjacent and not any(e.start in {p.start for p in state.pending} for e in adjacent):
@@ -273,8 +278,8 @@ class ClaimExtractor:
             return state.pending, 0.75
         continuing = trig.kind == "verb" and trig.start > sent.start + 1 \
             and (before in phrases.CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and"))
-        if state.previous and continuing:
-            return state.previous, 0.7
+        if previous and continuing:
+            return previous, 0.7
         earlier_objects = {o.start for o in state.objects}
         subjects = phrases.choose_subjects(doc, [e for e in left if e.start not in earlier_objects]) \
             or phrases.antecedent(doc, clause_start, ents)
@@ -285,8 +290,8 @@ class ClaimExtractor:
             return state.main, 0.65  # "…; thus, they could serve as a biomarker"
         if state.objects and words & {"both", "these", "which", "all"}:
             return state.objects, 0.6  # "…; both markers of PD"
-        if state.previous:
-            return state.previous, 0.65
+        if previous:
+            return previous, 0.65
         return [], 0.0
 
     def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
@@ -353,11 +358,12 @@ class ClaimExtractor:
                 continue
             shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
                      and e.kb_id_ != group.kb_id_ and not phrases.in_locative_phrase(doc, e)]
-            for measured in phrases.until_stop(doc, Trigger(tok.i, tok.i + 1, "higher_in", "group", "correlational"), shown):
+            predicate = _finding_predicate(words[tok.i + 1:shown[0].start], self.cue_sign) if shown else "higher_in"
+            for measured in phrases.until_stop(doc, Trigger(tok.i, tok.i + 1, predicate, "group", "correlational"), shown):
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
                 facts.append(Fact(
-                    subject=measured, object=group, predicate="higher_in", negated=phrases.negated(doc, sent, tok.i, tok.i + 1),
+                    subject=measured, object=group, predicate=predicate, negated=phrases.negated(doc, sent, tok.i, tok.i + 1),
                     certainty=certainty, strength="correlational",
                     subject_attribute=phrases.attribute(doc, measured), object_attribute="",
                     confidence=0.6 * min(phrases.score(measured), phrases.score(group)),
@@ -494,6 +500,14 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
+
+
+def _finding_predicate(words: list, cue_sign: dict) -> str:
+    """What a patient group shows is higher in it, unless only lowering words stand between the
+    finding verb and what is shown ("ALS patients showed reduced FA", "… a bilateral cortical
+    thinning of the primary motor … cortices")."""
+    signs = {cue_sign[w] for w in words if w in cue_sign} | {"-" for w in words if w in phrases.SHRINK_WORDS}
+    return "lower_in" if signs == {"-"} else "higher_in"
 
 
 def _effect_predicate(doc: Doc, effect: Span, cue_sign: dict) -> str:
