@@ -564,16 +564,21 @@ def test_a_clause_with_its_own_subject_takes_no_earlier_one(rules_nlp):
     assert not [f for f in facts if f[0] == "motor neurons"]
 
 
-def test_what_a_drug_leaves_unaltered_is_no_object(rules_nlp):
-    # BioRED Train (../shared/data): "17-DMAG or Hsp90beta knockdown dramatically alleviated the
-    # high-salt-diet-induced proteinuria and renal damage without altering blood pressure …" gave
-    # "… — decreases — blood"
+def _biored_train_text(part: str) -> str:
+    """The text of the BioRED Train abstract (../shared/data, in no gold set) that contains `part`."""
     from pipeline.training.claim_corpora import read_pubtator
 
     path = ROOT.parent / "shared" / "data" / "biored" / "Train.PubTator"
     if not path.exists():
         pytest.skip(f"{path} is not beside the repository")
-    text = next(d.text for d in read_pubtator(path, "biored") if "without altering blood pressure" in d.text)
+    return next(d.text for d in read_pubtator(path, "biored") if part in d.text)
+
+
+def test_what_a_drug_leaves_unaltered_is_no_object(rules_nlp):
+    # BioRED Train (../shared/data): "17-DMAG or Hsp90beta knockdown dramatically alleviated the
+    # high-salt-diet-induced proteinuria and renal damage without altering blood pressure …" gave
+    # "… — decreases — blood"
+    text = _biored_train_text("without altering blood pressure")
     facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "In our study, 17-dimethylaminoethylamino"))}
     assert ("Hsp90beta", "decreases", "proteinuria") in facts
     assert not [f for f in facts if f[2] == "blood"]
@@ -630,3 +635,14 @@ def test_a_disease_naming_its_drugs_does_not_act(rules_nlp):
     # quality of life …" gave "dementia — associated_with — function"
     facts = _rule_facts(rules_nlp, _trial_sentence("NCT02350127", "Current dementia medications have minimal impact"))
     assert not [f for f in facts if f[0] == "dementia"]
+
+
+def test_what_a_drug_protects_against_is_decreased(rules_nlp):
+    # BioRED Train (../shared/data): "… melatonin protects the cerebellum against the effects of
+    # BCNU" gave "melatonin — increases — BCNU"; gold/train reads "protects against/from Y" as
+    # decreases Y ("Lysophagy protects against ANXA11 amyloid fibril toxicity")
+    text = _biored_train_text("melatonin protects the cerebellum")
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "These data suggest that exposure of animals to BCNU"))}
+    assert ("melatonin", "decreases", "BCNU") in facts
+    assert ("melatonin", "increases", "cerebellum") in facts
+    assert not [f for f in facts if f[2] == "BCNU" and f[1] == "increases"]

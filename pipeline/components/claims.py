@@ -296,6 +296,9 @@ class ClaimExtractor:
 
     def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
         predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj)
+        if doc[trig.start].lower_.startswith("protect") and any(
+                t.lower_ in ("against", "from") for t in doc[trig.end:obj.start]):
+            predicate = "decreases"  # "melatonin protects the cerebellum against the effects of BCNU"
         if trig.kind == "reverse":
             predicate = _effect_predicate(doc, obj, self.cue_sign)
         strength = trig.strength
