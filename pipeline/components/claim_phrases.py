@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-from pipeline.components import lower_words
+from pipeline.components import doc_text, lower_words
 from pipeline.components.context import load_cues
 from pipeline.components.mention_phrases import TRIGGER_WORDS
 
@@ -192,7 +192,7 @@ NAME_LIST_FIELD_RE = re.compile(r"\s*(?:conditions?|keywords?|mesh terms?|status
 
 
 def is_name_list_field(sent: Span) -> bool:
-    return NAME_LIST_FIELD_RE.match(sent.text) is not None
+    return NAME_LIST_FIELD_RE.match(doc_text(sent.doc), sent.start_char, sent.end_char) is not None
 
 
 def names_host_species(span: Span) -> bool:

@@ -49,6 +49,7 @@ from spacy.attrs import IDX, ORTH, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin, Span
 from spacy.training import Example
+from spacy.vocab import Vocab
 from spacy.util import minibatch
 from thinc.api import NumpyOps
 
@@ -201,17 +202,20 @@ def create_ner_corpus(path: Optional[Path], limit: int = 0):
 
 
 @lru_cache(maxsize=4)
-def load_ner_model(path: str, use_blis: bool = False) -> Language:
+def load_ner_model(path: str, use_blis: bool = False, vocab: Optional[Vocab] = None) -> Language:
     """The trained tok2vec + NER pipeline (its tokenizer is the project's, registered by pipeline.nlp).
     `use_blis=False` (default) makes thinc multiply with numpy (OpenBLAS) instead of BLIS: the NER ran
     at 16.7k words per CPU second with numpy and 11.2k with BLIS where the bare tokenizer ran at 142k
-    (`scripts/train_ner.py speed`, shared machine)."""
+    (`scripts/train_ner.py speed`, shared machine).
+    `vocab`: load into this vocabulary (the pipeline's own), so that the copies `feature_doc` makes
+    reuse the lexemes the tokenizer already made instead of creating a second set. The model's
+    features (NORM, PREFIX, SUFFIX, SHAPE, TAG) are string hashes, the same in either vocabulary."""
     import pipeline.nlp  # noqa: F401  (registers alsfacts.scispacy_tokenizer.v1)
 
     model_dir = Path(path)
     if not (model_dir / "config.cfg").exists():
         raise FileNotFoundError(f"{model_dir}: no trained NER model here (run scripts/train_ner.py)")
-    nlp = spacy.load(model_dir)
+    nlp = spacy.load(model_dir) if vocab is None else spacy.load(model_dir, vocab=vocab)
     ops = NumpyOps(use_blis=use_blis)
     for _, proc in nlp.pipeline:
         for node in proc.model.walk():
@@ -226,7 +230,7 @@ class AlsNer:
             raise ValueError(f"alsfacts_ner: merge must be one of {MERGE_RULES}, not {merge!r}")
         self.merge = merge
         self.batch_size = batch_size
-        self.model = None if merge == "off" else load_ner_model(str(model_path or MODEL_DIR), use_blis)
+        self.model = None if merge == "off" else load_ner_model(str(model_path or MODEL_DIR), use_blis, nlp.vocab)
         self.linker = get_tfidf_linker() if (use_tfidf and merge != "off") else None
 
     # ------------------------------------------------------------------ running
