@@ -295,10 +295,8 @@ class ClaimExtractor:
         return [], 0.0
 
     def _fact(self, doc, sent, trig, subject, obj, certainty, confidence) -> Fact:
-        predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj)
-        if doc[trig.start].lower_.startswith("protect") and any(
-                t.lower_ in ("against", "from") for t in doc[trig.end:obj.start]):
-            predicate = "decreases"  # "melatonin protects the cerebellum against the effects of BCNU"
+        predicate = _refine_predicate(trig.predicate, doc[trig.start].lower_, subject, obj,
+                                      phrases.lower_words(doc)[trig.end:obj.start])
         if trig.kind == "reverse":
             predicate = _effect_predicate(doc, obj, self.cue_sign)
         strength = trig.strength
@@ -479,10 +477,14 @@ def _signed_correlation(doc: Doc, subject: Span, object_sign: str, cue_sign: dic
     return "positively_correlated_with" if subject_sign == object_sign else "negatively_correlated_with"
 
 
-def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span) -> str:
-    """The trigger's predicate, read with the argument types: improving or helping a disease treats
-    it ("more effective than placebo at improving breathlessness", "breathlessness is helped by
-    morphine"), increasing a disease causes it."""
+def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span, between: list = ()) -> str:
+    """The trigger's predicate, read with the argument types and the words `between` the trigger
+    and the object: what is protected against is lowered ("melatonin protects the cerebellum
+    against the effects of BCNU"), what is protected is raised; improving or helping a disease
+    treats it ("more effective than placebo at improving breathlessness", "breathlessness is helped
+    by morphine"), increasing a disease causes it."""
+    if word.startswith("protect") and ("against" in between or "from" in between):
+        return "decreases"
     if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
         return "increases"
     if word.startswith(("improv", "help")) and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
