@@ -646,3 +646,18 @@ def test_what_a_drug_protects_against_is_decreased(rules_nlp):
     assert ("melatonin", "decreases", "BCNU") in facts
     assert ("melatonin", "increases", "cerebellum") in facts
     assert not [f for f in facts if f[2] == "BCNU" and f[1] == "increases"]
+
+
+def test_a_disease_naming_a_material_is_no_agent_and_not_acted_on():
+    # StudyTypeTeller (../shared/data, no gold): "The immunoglobulin G purified from MMN sera
+    # decreased the expression of claudin-5 …" gave the classifier's "immunoglobulin G — decreases
+    # — MMN"; in gold a disease naming sera, cells or samples is only ever the group of a
+    # comparison or association
+    abstract = next(r for r in _study_type_records() if "MMN sera decreased" in (r.get("abstract") or ""))
+    doc = shared_nlp()(abstract["title"] + "\n\n" + abstract["abstract"])
+    agent = {"increases", "decreases", "causes", "treats"}
+    materials = [f for f in doc._.facts if f.extractor.startswith("model") and (
+        f.subject.text == "MMN" and doc[f.subject.end].lower_ == "sera"
+        or f.object.text == "MMN" and doc[f.object.end].lower_ == "sera" and f.predicate in agent)]
+    assert not materials
+    assert ("immunoglobulin G", "decreases", "claudin-5") in {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts}

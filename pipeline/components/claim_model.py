@@ -272,6 +272,8 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     reads it."""
     if predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
         return True
+    if phrases.names_material(doc, subject) or predicate in AGENT_PREDICATES and phrases.names_material(doc, obj):
+        return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
     return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
 
 

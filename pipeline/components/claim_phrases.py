@@ -206,6 +206,14 @@ def names_population(doc: Doc, span: Span) -> bool:
 
 
 SETTING_HEADS = POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
+# what is taken from patients and studied ("MMN sera", "ALS fibroblasts", "ALS spinal cord samples")
+MATERIAL_NOUNS = {"sera", "serum", "plasma", "sample", "samples", "tissue", "tissues", "cell", "cells", "fibroblasts",
+                  "line", "lines", "biopsies", "biopsy", "brain", "brains", "csf", "ipscs", "neurons", "muscle", "muscles"}
+
+
+def names_material(doc: Doc, span: Span) -> bool:
+    """'IgG purified from MMN sera': a disease mention naming where a material comes from."""
+    return span.label_ == "DISEASE" and span.end < len(doc) and lower_words(doc)[span.end] in MATERIAL_NOUNS
 
 
 def in_population_setting(doc: Doc, span: Span, reach: int = 4) -> bool:
