@@ -259,7 +259,7 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
 
 
 # predicates whose subject acts on the object: a mention in a setting phrase is never their subject
-AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
+AGENT_PREDICATES = phrases.AGENT_PREDICATES
 AMOUNT_PREDICATES = frozenset({"increases", "decreases"})
 
 
@@ -269,11 +269,16 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     lower it ("enhancing Tregs in people with ALS could delay the disease's progression" is no
     "progression decreases ALS"). Of gold/train's facts none takes such a mention as the object
     of `increases` or `decreases`; a drug's or a therapy's fact on it is kept, as gold's `treats`
-    reads it."""
+    reads it. What the rules never act on is not acted on here either: a disease naming a
+    material ("MMN sera"), a species, a mention kept "from undergoing" something, and the disease
+    that qualifies an outcome ("the progression of ALS")."""
     if predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
         return True
     if phrases.names_material(doc, subject) or predicate in AGENT_PREDICATES and phrases.names_material(doc, obj):
         return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
+    if predicate in AGENT_PREDICATES and (not phrases.object_type_allowed(obj) or phrases.kept_from_acting(doc, obj)
+                                          or phrases.qualifies_head(doc, obj)):
+        return True  # "… in TIEG1 KO mice" is no "TIEG1 — increases — mice", as the rules read it
     return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
 
 

@@ -20,6 +20,7 @@ from pipeline.components.mention_phrases import TRIGGER_WORDS
 NEGATION_CUES = {"not", "no", "n't", "never", "neither", "nor", "without", "none", "cannot", "fail", "fails", "failed", "lack", "lacked", "unable"}
 MODALS = {"may", "might", "could"}
 BE_VERBS = {"is", "are", "was", "were", "be", "been", "being", "remain", "remained", "appear", "appeared", "seem", "seemed"}
+LINKING_VERBS = {"remain", "remained", "appear", "appeared", "seem", "seemed"}  # take adjectives, make no passive
 HAVE_VERBS = {"have", "has", "had", "showed", "show", "shows", "exhibited", "exhibit", "displayed", "display", "demonstrated", "revealed", "presented"}
 CLAUSE_BREAKS = {";", "whereas", "while", "but", "although", "though", "however", "whilst"}
 RELATIVE_PRONOUNS = {"that", "which", "who"}
@@ -206,6 +207,8 @@ def names_population(doc: Doc, span: Span) -> bool:
 
 
 SETTING_HEADS = POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
+# Predicates whose subject acts on its object.
+AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
 # what is taken from patients and studied ("MMN sera", "ALS fibroblasts", "ALS spinal cord samples")
 MATERIAL_NOUNS = {"sera", "serum", "plasma", "sample", "samples", "tissue", "tissues", "cell", "cells", "fibroblasts",
                   "line", "lines", "biopsies", "biopsy", "brain", "brains", "csf", "ipscs", "neurons", "muscle", "muscles"}
@@ -423,9 +426,68 @@ def improves_knowledge(doc: Doc, trig: Trigger, first_object: Span) -> bool:
     return any(t.lower_ in KNOWLEDGE_NOUNS for t in doc[trig.end:first_object.start])
 
 
+def object_type_allowed(ent: Span) -> bool:
+    """A species or a trial is a setting, never what a claim acts on; a microbiota (MeSH-linked) can be
+    affected. Gold/train, dev and seed have no fact that increases, decreases or causes an organism,
+    and one that treats one ("MPTP mouse")."""
+    return ent.label_ not in OBJECT_TYPES_EXCLUDED or ent.label_ == "ORGANISM" and ent.kb_id_.startswith("MESH:")
+
+
+# Singular heads that, like a plural noun, name what a participle after them does ("the mechanism
+# leading to", "a cascade causing").
+PROCESS_NOUNS = {"mechanism", "pathway", "process", "cascade", "event", "factor", "signal", "signaling", "signalling"}
+NOT_NOUNS = {"thus", "this", "these", "those", "its", "has", "was", "does", "is", "as", "always", "perhaps", "whereas",
+             "sometimes", "besides", "towards", "afterwards", "nevertheless"}
+
+
+def noun_phrase_acts(doc: Doc, trig: Trigger) -> bool:
+    """'the molecular pathways leading to neurodegeneration': an "-ing" trigger right after a noun
+    phrase that holds no mention ("pathways", "the mechanism") says what that phrase does, and no
+    mention earlier in the sentence is its subject. A mention modifying the noun ("SOD1 mutations
+    causing ALS") still acts, and so does the subject of a copula before the noun ("Oxidative
+    stress is one of the factors contributing to …")."""
+    i = trig.start
+    if not doc[i].lower_.endswith("ing") or i < 2 or any(t.lower_ in BE_VERBS for t in doc[doc[i].sent.start:i]):
+        return False
+    noun = doc[i - 1]
+    low = noun.lower_
+    plural = low.endswith("s") and not low.endswith(("ss", "us", "is")) and not low.endswith("ly")
+    if not (noun.is_alpha and noun.is_lower and len(low) > 3 and not noun.ent_type_ and low not in NOT_NOUNS
+            and (plural or low in PROCESS_NOUNS)):
+        return False
+    # the words before the noun, back to a function word: none of them in a mention
+    # ("type VII collagen gene mutations resulting in …" is the gene's)
+    j = i - 2
+    while j >= max(0, i - 5) and not doc[j].is_stop and not doc[j].is_punct:
+        if doc[j].ent_type_:
+            return False
+        j -= 1
+    return True
+
+
+def passive_without_agent(doc: Doc, trig: Trigger) -> bool:
+    """'Initial response was slowed … with antidepressants', 'When the PWC is delayed, …': a passive
+    "-ed" trigger with no "by" after it names what was acted on before it and no agent."""
+    if not doc[trig.start].lower_.endswith("ed") or trig.end - trig.start > 1:
+        return False
+    i = trig.start - 1
+    while i >= 0 and (doc[i].lower_.endswith("ly") or doc[i].lower_ in ("not", "also", "further")):
+        i -= 1
+    return i >= 0 and doc[i].lower_ in BE_VERBS - LINKING_VERBS
+
+
+def kept_from_acting(doc: Doc, ent: Span) -> bool:
+    """'prevented cardiomyocytes from undergoing apoptosis', 'prevents animals from developing the
+    disease': the mention is kept from doing something; what the trigger lowers follows the "-ing"."""
+    return ent.end + 1 < len(doc) and doc[ent.end].lower_ == "from" and doc[ent.end + 1].is_alpha \
+        and doc[ent.end + 1].lower_.endswith("ing") and len(doc[ent.end + 1]) > 4
+
+
 def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
-    if ent.label_ in OBJECT_TYPES_EXCLUDED and not (ent.label_ == "ORGANISM" and ent.kb_id_.startswith("MESH:")):
-        return False  # a species is a setting; a microbiota (MeSH-linked) can be affected
+    if not object_type_allowed(ent) or kept_from_acting(doc, ent):
+        return False
+    if trig.predicate in AGENT_PREDICATES and names_material(doc, ent):
+        return False  # "… enhanced by lactate" does not act on the "cancer" of "cancer cells"
     before = preceding_word(doc, ent)
     if ent.label_ == "ANATOMY" and doc[trig.start].lower_.startswith("target"):
         return False  # "TMS targeting the dorsolateral prefrontal cortex": where it acts, not what it lowers
@@ -433,14 +495,18 @@ def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
         return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
     if trig.kind != "link" and in_locative_phrase(doc, ent, floor=trig.end) and not follows_trigger(doc, trig, ent):
         return False  # "reduced FUS accumulation in astrocytes": a setting, not an object
-    if before == "of":
-        # "the progression of ALS": the disease qualifies the outcome before it; "improve our
-        # understanding of ALS": what is improved is the understanding
-        j = _head_before_of(doc, ent)
-        if j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"
-                       or ent.label_ == "CHEMICAL_OR_DRUG" and doc[j].ent_type_ == "DISEASE"):
-            return False  # "the side effects of the minocycline": what is reduced is the side effects
-    return True
+    return not qualifies_head(doc, ent)
+
+
+def qualifies_head(doc: Doc, ent: Span) -> bool:
+    """'the progression of ALS': the disease qualifies the outcome before it, which is what a claim
+    acts on; 'improve our understanding of ALS': what is improved is the understanding; 'the side
+    effects of the minocycline': what is reduced is the side effects."""
+    if preceding_word(doc, ent) != "of":
+        return False
+    j = _head_before_of(doc, ent)
+    return j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"
+                       or ent.label_ == "CHEMICAL_OR_DRUG" and doc[j].ent_type_ == "DISEASE")
 
 
 def _head_before_of(doc: Doc, ent: Span) -> int:

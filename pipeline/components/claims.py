@@ -210,7 +210,8 @@ class ClaimExtractor:
             # "paralysis due to the loss of motoneurons": the cause is the mention right after the
             # connective, modifier or not ("TDP-43 nuclear condensation"); the effect stands right
             # before it, or there is no claim
-            causes = phrases.coordination(doc, right[0], right) if right else []
+            near = right and right[0].start - trig.end <= MAX_WORDS_BEFORE_CAUSE
+            causes = phrases.coordination(doc, right[0], right) if near else []
             return causes, [e for e in _effect_before(doc, trig, left) if phrases.object_allowed(doc, trig, e)], 0.7, "product"
         if trig.kind == "link" and not left and right and doc[trig.start].lower_ in phrases.ROLE_NOUNS:
             named = phrases.named_after(doc, right[0], right)
@@ -225,6 +226,8 @@ class ClaimExtractor:
             patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
                         or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
+        if trig.kind == "verb" and phrases.passive_without_agent(doc, trig):
+            return [], [], 0.0, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
         objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
         if objects and phrases.improves_knowledge(doc, trig, objects[0]):
@@ -243,10 +246,14 @@ class ClaimExtractor:
         before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
         left = [e for e in left if not phrases.topic_of_knowledge(doc, e)]
         previous = [] if doc[clause_start].lower_ == "there" else state.previous  # "…, and there are no treatments to slow …"
+        if trig.kind == "verb" and phrases.noun_phrase_acts(doc, trig):
+            return [], 0.0  # "the molecular pathways leading to neurodegeneration in prion disease"
         if trig.kind == "verb":
             # a population does not act ("cortisol treatment of human subjects significantly reduced
             # nitrite", "participants reported reduced immobility"): the group finding rules read it
             left = [e for e in left if not phrases.names_population(doc, e)]
+        if trig.predicate in phrases.AGENT_PREDICATES:
+            left = [e for e in left if not phrases.names_material(doc, e)]  # "cancer cells … upregulate mTOR"
         if trig.kind == "noun":
             adjacent = phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
@@ -493,6 +500,12 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span, betwe
             and subject.label_ in ("GENE_OR_PROTEIN", "DISEASE", "CELL_TYPE", "CHEMICAL_OR_DRUG"):
         return "causes"
     return predicate
+
+
+# "due to the loss of motoneurons": the cause stands a few words after the connective; one further
+# off ("due to a reduction in dose of radiation to the major salivary glands") is inside a phrase
+# that names the cause, and no mention names it.
+MAX_WORDS_BEFORE_CAUSE = 5
 
 
 def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
