@@ -740,3 +740,37 @@ def test_a_passive_trigger_without_an_agent_gives_no_rule_fact(rules_nlp):
     # with "by" the agent is read as before
     facts = {f[:3] for f in _rule_facts(rules_nlp, "Disease progression was slowed by riluzole.")}
     assert ("riluzole", "decreases", "Disease progression") in facts
+
+
+def test_a_disease_naming_whose_outcome_is_lowered_is_not_lowered(rules_nlp):
+    # StudyTypeTeller (../shared/data, no gold): "… somatic TERT gene activation therapy in
+    # attenuating AD progression including cognitive decline" gave "TERT — decreases — AD" beside
+    # "TERT — decreases — progression": what is lowered is the progression
+    sentence = _study_type_sentence("These findings provide genetic proof-of-concept for somatic TERT")
+    facts = {f[:3] for f in _rule_facts(rules_nlp, sentence)}
+    assert ("TERT", "decreases", "progression") in facts
+    assert not [f for f in facts if f[2] == "AD" and f[1] in ("increases", "decreases")]
+    doc = shared_nlp()(sentence)
+    assert not [f for f in doc._.facts if f.object.text == "AD" and f.predicate in ("increases", "decreases")]
+    # an association keeps the disease: gold/train reads "correlated with muscle cramp severity" so
+    train = ROOT.parent / "shared" / "gold" / "train" / "docs.jsonl"
+    text = _jsonl_text(train, lambda record, text: "correlated with muscle cramp severity" in text)
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "Long-chain acylcarnitine levels were correlated"))}
+    assert ("Long-chain acylcarnitine", "positively_correlated_with", "muscle cramp") in facts
+
+
+def test_the_gene_carrying_a_mutation_acts(rules_nlp):
+    # "Mutations in SOD1 cause ALS": "in" after a variant noun is no setting. The rules had given
+    # no fact for "Mutations in IRF6 cause Van der Woude and popliteal pterygium syndromes" (BioRED
+    # Train, in no gold set) nor for gold/train's "A repeat expansion in C9ORF72 is the most common
+    # genetic cause of amyotrophic lateral sclerosis (ALS) and frontotemporal dementia (FTD)"
+    title = "Mutations in IRF6 cause Van der Woude and popliteal pterygium syndromes."
+    assert _biored_train_text(title[:40])
+    assert ("IRF6", "causes", "pterygium syndromes") in {f[:3] for f in _rule_facts(rules_nlp, title)}
+    train = ROOT.parent / "shared" / "gold" / "train" / "docs.jsonl"
+    text = _jsonl_text(train, lambda record, text: "A repeat expansion in C9ORF72 is the most common" in text)
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "A repeat expansion in C9ORF72 is the most common"))}
+    assert ("C9ORF72", "causes", "amyotrophic lateral sclerosis") in facts
+    # a tissue after "in" is still a setting ("SOD1 expression in astrocytes")
+    facts = {f[:3] for f in _rule_facts(rules_nlp, "Riluzole reduced glutamate release in astrocytes.")}
+    assert not [f for f in facts if f[0] == "astrocytes"]

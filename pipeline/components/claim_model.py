@@ -260,7 +260,7 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
 
 # predicates whose subject acts on the object: a mention in a setting phrase is never their subject
 AGENT_PREDICATES = phrases.AGENT_PREDICATES
-AMOUNT_PREDICATES = frozenset({"increases", "decreases"})
+AMOUNT_PREDICATES = phrases.AMOUNT_PREDICATES
 
 
 def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> bool:
@@ -279,6 +279,8 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     if predicate in AGENT_PREDICATES and (not phrases.object_type_allowed(obj) or phrases.kept_from_acting(doc, obj)
                                           or phrases.qualifies_head(doc, obj)):
         return True  # "… in TIEG1 KO mice" is no "TIEG1 — increases — mice", as the rules read it
+    if predicate in AMOUNT_PREDICATES and phrases.names_outcome_of(doc, obj):
+        return True  # "attenuating AD progression" lowers the progression, not AD
     return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
 
 

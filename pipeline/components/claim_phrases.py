@@ -175,13 +175,19 @@ def preceding_word(doc: Doc, span: Span, skip=("the", "a", "an", "their", "its",
     return doc[i].lower_ if i >= 0 else ""
 
 
+VARIANT_NOUNS = {"mutation", "mutations", "variant", "variants", "expansion", "expansions", "deletion", "deletions",
+                 "duplication", "duplications", "polymorphism", "polymorphisms", "substitution", "substitutions",
+                 "insertion", "insertions"}
+
+
 def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
     """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
     for tok in reversed(doc[max(floor, span.start - reach):span.start]):
         if tok.is_punct or tok.lower_ in BE_VERBS:
             return False
         if tok.lower_ in LOCATIVE_PREPOSITIONS:
-            return True
+            # "mutations in SOD1", "a repeat expansion in C9ORF72": the gene carries the variant
+            return not (tok.lower_ == "in" and tok.i > 0 and doc[tok.i - 1].lower_ in VARIANT_NOUNS)
         if tok.lower_ == "with":  # "people with ALS" is a setting; "treatment with riluzole" is not
             return tok.i > 0 and doc[tok.i - 1].lower_ not in TREATMENT_NOUNS and doc[tok.i - 1].lower_ not in ("treated", "combined")
     return False
@@ -209,6 +215,7 @@ def names_population(doc: Doc, span: Span) -> bool:
 SETTING_HEADS = POPULATION_NOUNS | {"mice", "rats", "animals", "model", "models"}
 # Predicates whose subject acts on its object.
 AGENT_PREDICATES = frozenset({"increases", "decreases", "causes", "treats"})
+AMOUNT_PREDICATES = frozenset({"increases", "decreases"})
 # what is taken from patients and studied ("MMN sera", "ALS fibroblasts", "ALS spinal cord samples")
 MATERIAL_NOUNS = {"sera", "serum", "plasma", "sample", "samples", "tissue", "tissues", "cell", "cells", "fibroblasts",
                   "line", "lines", "biopsies", "biopsy", "brain", "brains", "csf", "ipscs", "neurons", "muscle", "muscles"}
@@ -488,6 +495,8 @@ def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
         return False
     if trig.predicate in AGENT_PREDICATES and names_material(doc, ent):
         return False  # "… enhanced by lactate" does not act on the "cancer" of "cancer cells"
+    if trig.predicate in AMOUNT_PREDICATES and names_outcome_of(doc, ent):
+        return False
     before = preceding_word(doc, ent)
     if ent.label_ == "ANATOMY" and doc[trig.start].lower_.startswith("target"):
         return False  # "TMS targeting the dorsolateral prefrontal cortex": where it acts, not what it lowers
@@ -507,6 +516,14 @@ def qualifies_head(doc: Doc, ent: Span) -> bool:
     j = _head_before_of(doc, ent)
     return j >= 0 and (doc[j].lower_ in KNOWLEDGE_NOUNS or ent.label_ == "DISEASE" and doc[j].ent_type_ == "OUTCOME"
                        or ent.label_ == "CHEMICAL_OR_DRUG" and doc[j].ent_type_ == "DISEASE")
+
+
+def names_outcome_of(doc: Doc, ent: Span) -> bool:
+    """'attenuating AD progression': a disease right before an outcome mention names whose outcome
+    it is; what is raised or lowered is the outcome. (A correlation's or an association's object
+    keeps it: gold reads "correlated with muscle cramp severity" as the cramp's severity.)"""
+    return ent.label_ == "DISEASE" and ent.end < len(doc) and doc[ent.end].ent_iob_ == "B" \
+        and doc[ent.end].ent_type_ == "OUTCOME"
 
 
 def _head_before_of(doc: Doc, ent: Span) -> int:
