@@ -272,8 +272,9 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     reads it. What the rules never act on is not acted on here either: a disease naming a
     material ("MMN sera"), a species, a mention kept "from undergoing" something, and the disease
     that qualifies an outcome ("the progression of ALS")."""
-    if predicate in AGENT_PREDICATES and phrases.in_population_setting(doc, subject):
-        return True
+    if predicate in AGENT_PREDICATES and (phrases.in_population_setting(doc, subject)
+                                          or phrases.names_model_organism(doc, subject)):
+        return True  # "… reduced neuroinflammation in SOD1 rats" is no "SOD1 — decreases — …"
     if phrases.names_material(doc, subject) or predicate in AGENT_PREDICATES and phrases.names_material(doc, obj):
         return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
     if predicate in AGENT_PREDICATES and (not phrases.object_type_allowed(obj) or phrases.kept_from_acting(doc, obj)
