@@ -275,13 +275,10 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     if predicate in AGENT_PREDICATES and (phrases.in_population_setting(doc, subject)
                                           or phrases.names_model_organism(doc, subject)):
         return True  # "… reduced neuroinflammation in SOD1 rats" is no "SOD1 — decreases — …"
-    if phrases.names_material(doc, subject) or predicate in AGENT_PREDICATES and phrases.names_material(doc, obj):
+    if phrases.names_material(doc, subject):
         return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
-    if predicate in AGENT_PREDICATES and (not phrases.object_type_allowed(obj) or phrases.kept_from_acting(doc, obj)
-                                          or phrases.qualifies_head(doc, obj)):
+    if predicate in AGENT_PREDICATES and (not phrases.can_be_acted_on(doc, predicate, obj) or phrases.qualifies_head(doc, obj)):
         return True  # "… in TIEG1 KO mice" is no "TIEG1 — increases — mice", as the rules read it
-    if predicate in AMOUNT_PREDICATES and phrases.names_outcome_of(doc, obj):
-        return True  # "attenuating AD progression" lowers the progression, not AD
     return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
 
 

@@ -509,12 +509,18 @@ def kept_from_acting(doc: Doc, ent: Span) -> bool:
         and doc[ent.end + 1].lower_.endswith("ing") and len(doc[ent.end + 1]) > 4
 
 
+def can_be_acted_on(doc: Doc, predicate: str, ent: Span) -> bool:
+    """The object tests the rules and the claim classifier's facts share: no species or trial, no
+    mention kept "from undergoing" something, no disease naming a material ("… enhanced by
+    lactate" does not act on the "cancer" of "cancer cells"), and no disease naming whose outcome
+    is raised or lowered ("AD progression")."""
+    return object_type_allowed(ent) and not kept_from_acting(doc, ent) \
+        and not (predicate in AGENT_PREDICATES and names_material(doc, ent)) \
+        and not (predicate in AMOUNT_PREDICATES and names_outcome_of(doc, ent))
+
+
 def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
-    if not object_type_allowed(ent) or kept_from_acting(doc, ent):
-        return False
-    if trig.predicate in AGENT_PREDICATES and names_material(doc, ent):
-        return False  # "… enhanced by lactate" does not act on the "cancer" of "cancer cells"
-    if trig.predicate in AMOUNT_PREDICATES and names_outcome_of(doc, ent):
+    if not can_be_acted_on(doc, trig.predicate, ent):
         return False
     before = preceding_word(doc, ent)
     if ent.label_ == "ANATOMY" and doc[trig.start].lower_.startswith("target"):
