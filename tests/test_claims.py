@@ -267,7 +267,8 @@ def test_no_cause_without_an_effect_right_before_it():
 def test_objects_stop_at_a_comparison():
     # NCT01597518 (in no gold set): "improved behavioral outcomes, in comparison to administration of
     # placebo or other sodium channel blocking drugs" gave "riluzole — increases — sodium channel"
-    from pipeline.components.claim_phrases import Trigger, until_stop
+    from pipeline.components.claim_arguments import until_stop
+    from pipeline.components.claim_phrases import Trigger
 
     doc = _facts(_trial_sentence("NCT01597518", "Several preclinical studies in the rodent SCI model"))[0]
     improved = next(t.i for t in doc if t.lower_ == "improved")

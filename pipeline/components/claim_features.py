@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
+from pipeline.components import claim_comparisons as comparisons
 from pipeline.components import claim_phrases as phrases
 
 MAX_GAP = 50          # tokens between two arguments of one candidate
@@ -119,7 +120,7 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
 def _mention_features(doc: Doc, span: Span) -> tuple[str, str, str]:
     """(mention-step confidence, id source, attribute) of one mention."""
     return (_confidence(doc, span), span.kb_id_.split(":")[0] if span.kb_id_ else "none",
-            phrases.attribute(doc, span))
+            comparisons.attribute(doc, span))
 
 
 def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sign,

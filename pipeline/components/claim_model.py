@@ -30,6 +30,8 @@ import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components import claim_arguments as arguments
+from pipeline.components import claim_comparisons as comparisons
 from pipeline.components import claim_phrases as phrases
 from pipeline.components import sentence_spans
 from pipeline.components.claim_features import Candidate, candidates
@@ -259,8 +261,8 @@ def _model_disagrees(scores: dict, index: int, rule_predicate: str, rule_overrid
 
 
 # predicates whose subject acts on the object: a mention in a setting phrase is never their subject
-AGENT_PREDICATES = phrases.AGENT_PREDICATES
-AMOUNT_PREDICATES = phrases.AMOUNT_PREDICATES
+AGENT_PREDICATES = arguments.AGENT_PREDICATES
+AMOUNT_PREDICATES = arguments.AMOUNT_PREDICATES
 
 
 def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> bool:
@@ -272,14 +274,14 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
     reads it. What the rules never act on is not acted on here either: a disease naming a
     material ("MMN sera"), a species, a mention kept "from undergoing" something, and the disease
     that qualifies an outcome ("the progression of ALS")."""
-    if predicate in AGENT_PREDICATES and (phrases.in_population_setting(doc, subject)
-                                          or phrases.names_model_organism(doc, subject)):
+    if predicate in AGENT_PREDICATES and (arguments.in_population_setting(doc, subject)
+                                          or arguments.names_model_organism(doc, subject)):
         return True  # "… reduced neuroinflammation in SOD1 rats" is no "SOD1 — decreases — …"
-    if phrases.names_material(doc, subject):
+    if arguments.names_material(doc, subject):
         return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
-    if predicate in AGENT_PREDICATES and (not phrases.can_be_acted_on(doc, predicate, obj) or phrases.qualifies_head(doc, obj)):
+    if predicate in AGENT_PREDICATES and (not arguments.can_be_acted_on(doc, predicate, obj) or arguments.qualifies_head(doc, obj)):
         return True  # "… in TIEG1 KO mice" is no "TIEG1 — increases — mice", as the rules read it
-    return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and phrases.in_population_setting(doc, obj)
+    return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and arguments.in_population_setting(doc, obj)
 
 
 def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates: list[str], threshold,
@@ -313,7 +315,7 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
         facts.append(Fact(
             subject=subject, object=obj, predicate=predicate, negated=negated, certainty=certainty,
             strength=strength_for(predicate, certainty),
-            subject_attribute=phrases.attribute(doc, subject), object_attribute=phrases.attribute(doc, obj),
+            subject_attribute=comparisons.attribute(doc, subject), object_attribute=comparisons.attribute(doc, obj),
             confidence=round(float(scores["relation"][i]), 3), extractor=extractor, sentence=cand.sentence,
         ))
     return _deduplicate(facts)

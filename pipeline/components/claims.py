@@ -7,7 +7,8 @@ its subject from the clause before it and its objects from the text after it
 "faster progression in patients with lower Treg levels") are read from the signed
 cue words of `data/comparison_cues.tsv`. Negation, certainty, strength and the
 measured attribute of each argument come from small word tables; the word lists and
-phrase shapes read around a trigger are in `claim_phrases.py`.
+phrase shapes read around a trigger are in `claim_phrases.py`, the choice of subjects and
+objects in `claim_arguments.py`, the reading of comparisons in `claim_comparisons.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 
+from pipeline.components import claim_arguments as arguments
+from pipeline.components import claim_comparisons as comparisons
 from pipeline.components import claim_phrases as phrases
 from pipeline.components import lower_words, sentence_spans
 from pipeline.components.claim_phrases import Trigger
@@ -134,9 +137,9 @@ class ClaimExtractor:
         signed_links = self._signed_links(doc, triggers)
         consumed = {cue for cue, _ in signed_links.values()}
         triggers = [t for t in triggers if t.start not in consumed]
-        comparisons = self._comparisons(doc, sent, ents, skip=consumed)
-        facts.extend(comparisons)
-        compared = {(f.subject.start, f.object.start) for f in comparisons}
+        comparison_facts = self._comparisons(doc, sent, ents, skip=consumed)
+        facts.extend(comparison_facts)
+        compared = {(f.subject.start, f.object.start) for f in comparison_facts}
         facts.extend(self._treatments_for(doc, sent, ents, certainty))
         facts.extend(self._group_findings(doc, sent, ents, certainty, compared))
         state = _SentenceState()
@@ -145,7 +148,7 @@ class ClaimExtractor:
         for index, trig in enumerate(triggers):
             if trig.start in part_of_cause:
                 continue
-            if trig.kind == "verb" and phrases.is_attributive_participle(doc, sent, trig, attributive):
+            if trig.kind == "verb" and comparisons.is_attributive_participle(doc, sent, trig, attributive):
                 attributive = trig.end  # "exhibited elevated HR-min and decreased RR intervals"
                 continue
             if phrases.is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
@@ -173,7 +176,7 @@ class ClaimExtractor:
             pairs = list(zip(subjects, objects)) if pairing == "zip" else [(a, b) for a in subjects for b in objects]
             for subject, obj in pairs:
                 if subject.start == obj.start or (subject.start, obj.start) in compared \
-                        or phrases.names_host_species(subject) \
+                        or arguments.names_host_species(subject) \
                         or phrases.argument_key(subject) == phrases.argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
                 fact = self._fact(doc, sent, trig, subject, obj, certainty, confidence)
@@ -200,8 +203,8 @@ class ClaimExtractor:
         if trig.kind == "link" and doc[trig.end - 1].lower_ == "between":
             return right[:1], right[1:2], 0.7, "zip"
         if trig.kind == "safety":
-            population = phrases.population(doc, sent, trig, right)
-            return phrases.choose_subjects(doc, left), [population] if population is not None else [], 0.8, "product"
+            population = comparisons.population(doc, sent, trig, right)
+            return arguments.choose_subjects(doc, left), [population] if population is not None else [], 0.8, "product"
         if trig.kind == "noun" and doc[trig.end - 1].lower_ == "of" and trig.predicate == "treats" \
                 and right and right[0].label_ != "DISEASE":  # "treatment of cerebral edema": the disease treated
             # "neuroprotective potential of resveratrol in PD, ALS …": the agent follows the trigger.
@@ -212,27 +215,27 @@ class ClaimExtractor:
             # before it, or there is no claim
             near = right and right[0].start - trig.end <= MAX_WORDS_BEFORE_CAUSE
             causes = phrases.coordination(doc, right[0], right) if near else []
-            return causes, [e for e in _effect_before(doc, trig, left) if phrases.object_allowed(doc, trig, e)], 0.7, "product"
-        if trig.kind == "link" and not left and right and doc[trig.start].lower_ in phrases.ROLE_NOUNS:
-            named = phrases.named_after(doc, right[0], right)
+            return causes, [e for e in _effect_before(doc, trig, left) if arguments.object_allowed(doc, trig, e)], 0.7, "product"
+        if trig.kind == "link" and not left and right and doc[trig.start].lower_ in arguments.ROLE_NOUNS:
+            named = arguments.named_after(doc, right[0], right)
             if named:
                 # "Underlying causes of breathlessness in ALS include COPD, …": what follows the
                 # verb is the cause (or the risk factor); the mention after the trigger its effect
                 return named, right[:1], 0.7, "product"
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
-            agents = [e for e in right if e.start > trig.end and not phrases.is_modifier(doc, e)][:1]
+            agents = [e for e in right if e.start > trig.end and not arguments.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            patients = (phrases.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
-                        or phrases.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
-            return agents, [p for p in patients if phrases.object_allowed(doc, trig, p)], 0.7, "product"
-        if trig.kind == "verb" and phrases.passive_without_agent(doc, trig):
+            patients = (arguments.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+                        or arguments.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
+            return agents, [p for p in patients if arguments.object_allowed(doc, trig, p)], 0.7, "product"
+        if trig.kind == "verb" and arguments.passive_without_agent(doc, trig):
             return [], [], 0.0, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
-        objects = [e for e in phrases.until_stop(doc, trig, right) if phrases.object_allowed(doc, trig, e)]
-        if objects and phrases.improves_knowledge(doc, trig, objects[0]):
+        objects = [e for e in arguments.until_stop(doc, trig, right) if arguments.object_allowed(doc, trig, e)]
+        if objects and arguments.improves_knowledge(doc, trig, objects[0]):
             objects = []  # "could improve our understanding of ALS and … monitor its progression"
-        objects = [e for e in objects if not phrases.is_modifier(doc, e) and not phrases.has_members(doc, e, objects)]
+        objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)]
         if doc[trig.start].text.startswith("-") and objects:
             # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
             objects = phrases.coordination(doc, objects[0], objects) if objects[0].start - trig.end <= 1 else []
@@ -244,18 +247,18 @@ class ClaimExtractor:
         """Who does what the trigger says: the mention right before it, the clause's subject,
         the antecedent of a relative clause, or the subject carried over from earlier in the sentence."""
         before = doc[trig.start - 1].lower_ if trig.start > sent.start else ""
-        left = [e for e in left if not phrases.topic_of_knowledge(doc, e)]
+        left = [e for e in left if not arguments.topic_of_knowledge(doc, e)]
         previous = [] if doc[clause_start].lower_ == "there" else state.previous  # "…, and there are no treatments to slow …"
-        if trig.kind == "verb" and phrases.noun_phrase_acts(doc, trig):
+        if trig.kind == "verb" and arguments.noun_phrase_acts(doc, trig):
             return [], 0.0  # "the molecular pathways leading to neurodegeneration in prion disease"
         if trig.kind == "verb":
             # a population does not act ("cortisol treatment of human subjects significantly reduced
             # nitrite", "participants reported reduced immobility"): the group finding rules read it
-            left = [e for e in left if not phrases.names_population(doc, e)]
-        if trig.predicate in phrases.AGENT_PREDICATES:
-            left = [e for e in left if not phrases.names_material(doc, e)]  # "cancer cells … upregulate mTOR"
+            left = [e for e in left if not arguments.names_population(doc, e)]
+        if trig.predicate in arguments.AGENT_PREDICATES:
+            left = [e for e in left if not arguments.names_material(doc, e)]  # "cancer cells … upregulate mTOR"
         if trig.kind == "noun":
-            adjacent = phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
+            adjacent = arguments.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
                 return adjacent, 0.85
             if before in (",", "and", "or") and any(e.end == trig.start - 1 for e in left):
@@ -265,19 +268,19 @@ class ClaimExtractor:
         if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in phrases.BE_VERBS \
                 and before != "been" and not before.endswith("ly"):
             # "genes linked to …", "neurotoxicity associated with …": a modifier of the noun before it.
-            return phrases.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True), 0.75
+            return arguments.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True), 0.75
         if trig.kind == "link":
-            comma = phrases.apposition_comma(doc, sent, trig.start)
+            comma = arguments.apposition_comma(doc, sent, trig.start)
             if comma is not None:
                 # "… carrying the C9ORF72 repeat expansion, the most common genetic cause of ALS"
-                adjacent = phrases.adjacent_before(doc, comma, left, allow_locative=True)
+                adjacent = arguments.adjacent_before(doc, comma, left, allow_locative=True)
                 if adjacent:
                     return adjacent, 0.8
         if before == "by" and state.main:
             return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
-        if previous and phrases.pronoun_before(doc, trig.start, sent.start):
+        if previous and arguments.pronoun_before(doc, trig.start, sent.start):
             return previous, 0.75  # "…, and it enhances mitochondrial function"
-        adjacent = phrases.adjacent_before(doc, trig.start, left,
+        adjacent = arguments.adjacent_before(doc, trig.start, left,
                                     allow_locative=doc[trig.start].lower_.lstrip("-") in phrases.PARTICIPLE_MODIFIERS)
         if adjacent and not any(e.start in {p.start for p in state.pending} for e in adjacent):
             return adjacent, 0.85
@@ -288,7 +291,7 @@ class ClaimExtractor:
         if previous and continuing:
             return previous, 0.7
         earlier_objects = {o.start for o in state.objects}
-        subjects = phrases.choose_subjects(doc, [e for e in left if e.start not in earlier_objects]) \
+        subjects = arguments.choose_subjects(doc, [e for e in left if e.start not in earlier_objects]) \
             or phrases.antecedent(doc, clause_start, ents)
         if subjects:
             return subjects, 0.85
@@ -316,7 +319,7 @@ class ClaimExtractor:
             subject=subject, object=obj, predicate=predicate,
             negated=phrases.negated(doc, sent, trig.start, trig.end),
             certainty=certainty, strength=strength,
-            subject_attribute=phrases.attribute(doc, subject), object_attribute=phrases.attribute(doc, obj),
+            subject_attribute=comparisons.attribute(doc, subject), object_attribute=comparisons.attribute(doc, obj),
             confidence=confidence * min(phrases.score(subject), phrases.score(obj)),
             extractor=f"trigger:{trig.kind}:{doc[trig.start:trig.end].text.lower()}",
         )
@@ -341,7 +344,7 @@ class ClaimExtractor:
                     facts.append(Fact(
                         subject=ent, object=target, predicate="treats", negated=phrases.negated(doc, sent, ent.start),
                         certainty=certainty, strength="direct_causal",
-                        subject_attribute="", object_attribute=phrases.attribute(doc, target),
+                        subject_attribute="", object_attribute=comparisons.attribute(doc, target),
                         confidence=0.7 * min(phrases.score(ent), phrases.score(target)), extractor="pattern:treatment_for",
                     ))
         return facts
@@ -367,13 +370,13 @@ class ClaimExtractor:
             shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
                      and e.kb_id_ != group.kb_id_ and not phrases.in_locative_phrase(doc, e)]
             predicate = _finding_predicate(words[tok.i + 1:shown[0].start], self.cue_sign) if shown else "higher_in"
-            for measured in phrases.until_stop(doc, Trigger(tok.i, tok.i + 1, predicate, "group", "correlational"), shown):
+            for measured in arguments.until_stop(doc, Trigger(tok.i, tok.i + 1, predicate, "group", "correlational"), shown):
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
                 facts.append(Fact(
                     subject=measured, object=group, predicate=predicate, negated=phrases.negated(doc, sent, tok.i, tok.i + 1),
                     certainty=certainty, strength="correlational",
-                    subject_attribute=phrases.attribute(doc, measured), object_attribute="",
+                    subject_attribute=comparisons.attribute(doc, measured), object_attribute="",
                     confidence=0.6 * min(phrases.score(measured), phrases.score(group)),
                     extractor=f"comparison:group_finding:{tok.lower_}",
                 ))
@@ -406,7 +409,7 @@ class ClaimExtractor:
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span], skip: set = frozenset()) -> list[Fact]:
         words = lower_words(doc)
         cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end)
-                if words[i] in self.cue_sign and i not in skip and not phrases.names_body_part(words, i)]
+                if words[i] in self.cue_sign and i not in skip and not comparisons.names_body_part(words, i)]
         if skip:  # a signed link reads the comparatives of its sentence itself
             return []
         if not cues:
@@ -417,13 +420,13 @@ class ClaimExtractor:
             return paired
         attached = []  # (cue index, sign, entity)
         for i, sign in cues:
-            ent = phrases.entity_measured_by(doc, i, ents)
+            ent = comparisons.entity_measured_by(doc, i, ents)
             if ent is not None and all(ent.start != a[2].start for a in attached):
                 attached.append((i, sign, ent))
         facts = []
         measured = [a for a in attached if a[2].label_ not in ("DISEASE", "ORGANISM")]
         if len(measured) >= 2 and not phrases.coordinated(doc, *sorted((measured[0][2], measured[1][2]), key=lambda e: e.start)) \
-                and phrases.conditions_the_other(words, measured[0][0], measured[1][0]):
+                and comparisons.conditions_the_other(words, measured[0][0], measured[1][0]):
             (_, sign_a, a), (_, sign_b, b) = measured[0], measured[1]
             predicate = "positively_correlated_with" if sign_a == sign_b else "negatively_correlated_with"
             first, second = sorted((a, b), key=lambda e: e.start)
@@ -434,7 +437,7 @@ class ClaimExtractor:
                     facts.append(self._comparison_fact(doc, sent, first, c, predicate, certainty, "comparison:correlation"))
             return facts
         for i, sign, ent in attached:
-            group = phrases.compared_group(doc, sent, i, ent, ents, self.cue_words)
+            group = comparisons.compared_group(doc, sent, i, ent, ents, self.cue_words)
             if group is None:
                 continue
             predicate = "higher_in" if sign == "+" else "lower_in"
@@ -469,7 +472,7 @@ class ClaimExtractor:
             subject=subject, object=obj, predicate=predicate,
             negated=phrases.negated(doc, sent, min(subject.start, obj.start)),
             certainty=certainty, strength="correlational",
-            subject_attribute=phrases.attribute(doc, subject), object_attribute=phrases.attribute(doc, obj),
+            subject_attribute=comparisons.attribute(doc, subject), object_attribute=comparisons.attribute(doc, obj),
             confidence=0.75 * min(phrases.score(subject), phrases.score(obj)), extractor=extractor,
         )
 
