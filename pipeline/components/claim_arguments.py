@@ -292,6 +292,17 @@ def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
     return not qualifies_head(doc, ent)
 
 
+def listed_in_setting(doc: Doc, trig: Trigger, ent: Span, region: list[Span]) -> bool:
+    """'a reduction in immunoreactivity in the substantia nigra, ventral tegmental area and dorsal
+    striatum': a mention listed after one that opens a setting belongs to the setting too. Diseases
+    stay objects: gold reads "neuroprotection in models of AD, PD, HD, ALS" as acting on each."""
+    if ent.label_ == "DISEASE":
+        return False
+    first = coordination(doc, ent, region)[0]
+    return first.start < ent.start and in_locative_phrase(doc, first, floor=trig.end) \
+        and not follows_trigger(doc, trig, first)
+
+
 def qualifies_head(doc: Doc, ent: Span) -> bool:
     """'the progression of ALS': the disease qualifies the outcome before it, which is what a claim
     acts on; 'improve our understanding of ALS': what is improved is the understanding; 'the side

@@ -232,7 +232,9 @@ class ClaimExtractor:
         if trig.kind == "verb" and arguments.passive_without_agent(doc, trig):
             return [], [], 0.0, "product"
         subjects, confidence = self._subjects(doc, trig, left, ents, state, sent, clause_start)
-        objects = [e for e in arguments.until_stop(doc, trig, right) if arguments.object_allowed(doc, trig, e)]
+        region = arguments.until_stop(doc, trig, right)
+        objects = [e for e in region if arguments.object_allowed(doc, trig, e)
+                   and (trig.kind == "link" or not arguments.listed_in_setting(doc, trig, e, region))]
         if objects and arguments.improves_knowledge(doc, trig, objects[0]):
             objects = []  # "could improve our understanding of ALS and … monitor its progression"
         objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)]
