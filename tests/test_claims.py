@@ -813,3 +813,16 @@ def test_a_mention_listed_after_a_setting_is_in_the_setting(rules_nlp):
     # models of AD, PD, HD, ALS, and MS" decreases PD, HD, ALS and MS)
     facts = {f[:3] for f in _rule_facts(rules_nlp, "Naringenin reduced neurodegeneration in models of AD, PD and ALS.")}
     assert ("Naringenin", "decreases", "ALS") in facts
+
+
+def test_a_link_to_a_lower_limb_is_no_signed_correlation(rules_nlp):
+    # BioRED Train (../shared/data, no gold): "G and A alleles of SOD1 G7958A individually were
+    # associated with lower limbs and higher body part localizations of the infection" gave
+    # "SOD1 — negatively_correlated_with — lower limbs": "lower" names the limbs, not a quantity
+    text = _biored_train_text("G and A alleles of SOD1 G7958A")
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "G and A alleles of SOD1 G7958A"))}
+    assert not [f for f in facts if f[1] == "negatively_correlated_with"]
+    assert ("SOD1", "associated_with", "lower limbs") in facts
+    # a comparative that is a quantity still signs the link
+    facts = {f[:3] for f in _rule_facts(rules_nlp, "High NfL levels were associated with shorter survival.")}
+    assert ("NfL", "negatively_correlated_with", "survival") in facts

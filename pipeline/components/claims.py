@@ -404,8 +404,8 @@ class ClaimExtractor:
             i = trig.end
             while i < len(words) and words[i] in ("a", "an", "the", "significantly", "much"):
                 i += 1
-            if i < len(words) and words[i] in self.cue_sign:
-                signed[trig.start] = (i, self.cue_sign[words[i]])
+            if i < len(words) and words[i] in self.cue_sign and not comparisons.names_body_part(words, i):
+                signed[trig.start] = (i, self.cue_sign[words[i]])  # not "associated with lower limbs"
         return signed
 
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span], skip: set = frozenset()) -> list[Fact]:
