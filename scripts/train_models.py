@@ -4,7 +4,7 @@
     python scripts/train_models.py --list     # the steps and what each writes
     python scripts/train_models.py --only claims
 
-Order matters: the mined gold terms and the NER change which mentions the pipeline finds
+Order matters: the verb list, the mined gold terms and the NER change which mentions the pipeline finds
 (and the mention filter is trained on what they propose), and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
 Each step is its own script (runnable alone); this one runs them and writes
 pipeline/models/manifest.json: per model its version, training data and evaluation figures,
@@ -25,12 +25,21 @@ MODELS = ROOT / "pipeline" / "models"
 
 # (name, script and arguments, the JSON file that describes what it wrote)
 STEPS = [
+    ("verb_forms", ["scripts/build_verb_forms.py"], "pipeline/components/data/verb_forms.txt"),
     ("gold_terms", ["scripts/mine_gold_terms.py"], "pipeline/kb/mined_terms.tsv"),
     ("ner", ["scripts/train_ner.py", "all"], "pipeline/models/ner/manifest.json"),
     ("mentions", ["scripts/train_mention_filter.py"], "pipeline/models/mentions/model.json"),
     ("strength", ["scripts/train_strength.py"], "pipeline/models/strength_linear.json"),
     ("claims", ["scripts/train_claims.py", "--cv"], "pipeline/models/claims/model.json"),
 ]
+
+
+# what each table or word list is built from
+TABLE_SOURCES = {
+    "verb_forms": "unlabelled text of ../shared/data (the NER's pretraining text: no sentence of gold/train, "
+                  "gold/dev, the seed article, BC5CDR dev or BioRED Dev)",
+    "gold_terms": "gold/train (terms kept by 5-fold cross-validated precision)",
+}
 
 
 def run_step(name: str, command: list[str]) -> float:
@@ -49,10 +58,11 @@ def write_manifest(seconds: dict[str, float]) -> Path:
         if path.suffix == ".json" and path.is_file():
             entry = json.loads(path.read_text(encoding="utf-8"))
             manifest[name] = {"file": description, **{k: entry[k] for k in sorted(entry) if k not in ("features", "vocabulary")}}
-        elif path.is_file():  # a table: how many entries it holds
+        elif path.is_file():  # a table or a word list: how many entries it holds
             lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1),
-                              "trained_on": "gold/train (terms kept by 5-fold cross-validated precision)"}
+            is_table = path.suffix == ".tsv"
+            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1) if is_table else len(lines),
+                              "trained_on": TABLE_SOURCES[name]}
             if name in seconds:
                 manifest[name]["training_seconds"] = round(seconds[name])
             elif "training_seconds" in previous.get(name, {}):  # a step not run this time keeps its figure

@@ -12,7 +12,8 @@
 
 There is no parser: a modifier is recognised from its written form alone (per vocabulary
 entry, cached): no function word, no verb form in -ed/-ing, no adverb in -ly, no claim
-trigger word, no comparative, no number or punctuation.
+trigger word, no comparative, no number or punctuation; and a phrase does not start with a
+word that running text uses as a verb (data/verb_forms.txt: "reflect", "inform", "includes").
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from pipeline.components.linking import FUNCTION_WORDS, Match
 DATA_DIR = Path(__file__).resolve().parent / "data"
 HEADS_FILE = DATA_DIR / "phrase_heads.tsv"
 TRIGGERS_FILE = DATA_DIR / "claim_triggers.tsv"
+VERB_FORMS_FILE = DATA_DIR / "verb_forms.txt"  # built by scripts/build_verb_forms.py
 MAX_MODIFIERS = 3
 PHRASE_SCORE = 0.6
 ABSORBED_TYPES = {"CELL_TYPE", "ANATOMY"}
@@ -64,8 +66,15 @@ def trigger_words(path: Path = TRIGGERS_FILE) -> frozenset:
         return frozenset(r["phrase"] for r in rows if r.get("phrase") and " " not in r["phrase"])
 
 
+def read_verb_forms(path: Path = VERB_FORMS_FILE) -> frozenset:
+    """Words that are verbs in running text ("reflect", "inform", "includes")."""
+    with open(path, encoding="utf-8") as fh:
+        return frozenset(line.strip() for line in fh if line.strip() and not line.startswith("#"))
+
+
 HEADS = read_heads()
 TRIGGER_WORDS = trigger_words()
+VERB_FORMS = read_verb_forms()
 PHRASE_HEAD_FLAG = 2048  # set by the entity component's per-word flagger on head words
 
 
@@ -179,6 +188,8 @@ def phrase_start(infos: list, idxs: list, owners: TokenOwners, h: int, kind: str
         if not is_modifier(infos[j].text):
             break
         start, j, mods = j, j - 1, mods + 1
+    while start < h and infos[start].text.lower() in VERB_FORMS:
+        start += 1  # "… may reflect temporal lobe dysfunction", "… includes exercise": a verb, no modifier
     return start
 
 
