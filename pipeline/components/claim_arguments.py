@@ -163,6 +163,12 @@ def is_modifier(doc: Doc, span: Span) -> bool:
     return bool(after) and after[0].text.startswith("-") and len(after[0].text) > 2
 
 
+def qualifies_next(span: Span, ents: list[Span]) -> bool:
+    """'loss of neuronal MAP-2': an adjective-shaped mention right before another mention
+    qualifies it; what the trigger acts on is the mention after it."""
+    return is_adjective(span) and any(e.start == span.end for e in ents)
+
+
 def has_members(doc: Doc, span: Span, objects: list[Span]) -> bool:
     """'neuronal genes such as STMN2 and UNC13A': the members are the objects, not the category."""
     window = [t.lower_ for t in doc[span.end:span.end + 4]]

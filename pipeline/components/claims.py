@@ -237,7 +237,8 @@ class ClaimExtractor:
                    and (trig.kind == "link" or not arguments.listed_in_setting(doc, trig, e, region))]
         if objects and arguments.improves_knowledge(doc, trig, objects[0]):
             objects = []  # "could improve our understanding of ALS and … monitor its progression"
-        objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)]
+        objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)
+                   and not arguments.qualifies_next(e, right)]
         if doc[trig.start].text.startswith("-") and objects:
             # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
             objects = phrases.coordination(doc, objects[0], objects) if objects[0].start - trig.end <= 1 else []
