@@ -70,7 +70,27 @@ def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end:
         return True
     if doc[i].lower_ in TRIGGER_WORDS and doc[i].lower_.endswith("s") and not doc[i].lower_.endswith("ss"):
         return True  # right after a claim verb: "TENS restores inhibited quadriceps motor function"
-    return previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10
+    if previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10:
+        return True
+    return doc[i].lower_ == "," and in_listed_items(doc, sent, i)
+
+
+# words that open a list of findings ("deficits that included an absence of recovery, increased
+# extensor tone, paralysis …"); not "with": "associated with faster progression, reduced physical
+# functioning" signs each item, and gold reads them as facts
+LIST_OPENERS = {"included", "including", "include", "includes"}
+
+
+def in_listed_items(doc: Doc, sent: Span, comma: int, reach: int = 20) -> bool:
+    """Whether the comma at `comma` separates items of a list that a list opener started, with no
+    claim word or verb between them."""
+    for j in range(comma - 1, max(sent.start, comma - reach) - 1, -1):
+        word = doc[j].lower_
+        if word in LIST_OPENERS:
+            return True
+        if word in TRIGGER_WORDS or word in BE_VERBS or word in (";", ".", ":") or word.endswith("ed"):
+            return False
+    return False
 
 
 def attribute(doc: Doc, span: Span) -> str:
