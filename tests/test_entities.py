@@ -384,3 +384,20 @@ def test_a_phrase_mention_never_starts_with_a_verb(nlp):
     # the list holds verbs, not the nouns a phrase is made of
     assert {"includes", "reflect", "inform", "relieves"} <= VERB_FORMS
     assert not {"control", "treatment", "exercise", "survival", "support", "function"} & VERB_FORMS
+
+
+def test_an_unlinked_phrase_takes_the_id_of_its_head():
+    # gold/train PMID:42156174: "… ultimately induces cellular apoptosis" — gold gives the phrase
+    # its head's concept (Apoptosis), as FACTS_SPEC §1 asks for an outcome "when one fits"; the
+    # entity steps found and typed the phrase but no term links it
+    nlp = make_base_nlp()
+    for name in ("alsfacts_abbreviations", "alsfacts_entities", "alsfacts_descriptor_ids"):
+        nlp.add_pipe(name)
+    found = ents_by_text(nlp(_record_text(TRAIN_DOCS, "PMID:42156174")))
+    assert found["cellular apoptosis"] == {("OUTCOME", "MESH:D017209")}
+    found = ents_by_text(nlp("Patients had chronic inflammation and a poor prognosis."))
+    assert found["chronic inflammation"] == {("DISEASE", "MESH:D007249")}      # Inflammation
+    assert found["poor prognosis"] == {("OUTCOME", "MESH:D011379")}            # Prognosis
+    # a head of another type gives no id: "motor neuron death" is no Death
+    found = ents_by_text(nlp("Riluzole reduced motor neuron death."))
+    assert found["motor neuron death"] == {("OUTCOME", "")}
