@@ -597,8 +597,13 @@ def test_a_setting_list_ends_before_the_subject_and_knowledge_is_no_object(rules
     # NCT02833168 (in no gold set): "In ALS, SMA, LGMD and Pompe disease, SDB is usually caused by
     # nocturnal alveolar hypoventilaton …" gave the hypoventilation every disease of the setting
     facts = _trial_rule_facts(rules_nlp, "NCT02833168", "In ALS, SMA, LGMD and Pompe disease, SDB")
-    caused = {f for f in facts if f[1] == "causes" and f[0] == "nocturnal alveolar hypoventilaton"}
-    assert caused == {("nocturnal alveolar hypoventilaton", "causes", "SDB")}
+    assert not [f for f in facts if f[1] == "causes" and f[2] in ("ALS", "SMA", "LGMD", "Pompe disease")]
+    # whether the misspelt "hypoventilaton" is a mention at all is the NER's call (the NER of
+    # December 7 leaves it out); spelt right, with the abbreviation defined, the cause is read, and
+    # no disease listed in the opening setting is the patient
+    facts = {f[:3] for f in _rule_facts(rules_nlp, "In ALS, SMA and Pompe disease, sleep-disordered breathing (SDB) "
+                                                    "is usually caused by nocturnal alveolar hypoventilation.")}
+    assert {f for f in facts if f[1] == "causes"} == {("hypoventilation", "causes", "breathing")}
     # NCT03362658: "novel MRI techniques that could improve our understanding of ALS and provide a
     # means to … monitor its progression" gave "MRI — increases — progression"
     facts = _trial_rule_facts(rules_nlp, "NCT03362658", "We will develop and evaluate novel MRI techniques")

@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.components import lower_words
 from pipeline.components.claim_phrases import (
-    ATTRIBUTE_WORDS, BE_VERBS, DRUG_NOUNS, HOST_SPECIES, LINKING_VERBS,
+    ATTRIBUTE_WORDS, BE_VERBS, DRUG_NOUNS, HOST_SPECIES, LINKING_VERBS, LOCATIVE_PREPOSITIONS,
     MEMBER_MARKERS, MODALS, OBJECT_STOPS, OBJECT_TYPES_EXCLUDED, POPULATION_NOUNS,
     RELATIVE_PRONOUNS, SUBJECT_TYPES_EXCLUDED, TREATMENT_NOUNS, Trigger, coordinated,
     coordination, in_locative_phrase, preceding_word,
@@ -90,11 +90,22 @@ def apposition_comma(doc: Doc, sent: Span, index: int, reach: int = 6) -> int | 
     return None
 
 
+def opens_sentence_setting(doc: Doc, span: Span) -> bool:
+    """'In ALS, SMA and Pompe disease, …': the mention comes right after a locative preposition
+    that starts the sentence."""
+    i = span.start - 1
+    while i >= 0 and doc[i].lower_ in ("the", "a", "an"):
+        i -= 1
+    return i >= 0 and doc[i].lower_ in LOCATIVE_PREPOSITIONS and doc[i].is_sent_start
+
+
 def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
     """The clause's grammatical subject: its first mention not inside a locative phrase,
     with the mentions coordinated to it ("nanoparticles and exosomes")."""
     candidates = [e for e in left if e.label_ not in SUBJECT_TYPES_EXCLUDED]
-    free = [e for e in candidates if not in_locative_phrase(doc, e)]
+    # not in a setting, nor listed in one that opens the sentence ("In ALS, SMA and Pompe disease, SDB …")
+    free = [e for e in candidates if not in_locative_phrase(doc, e)
+            and not opens_sentence_setting(doc, coordination(doc, e, candidates)[0])]
     if not free:
         return []
     head = free[0]
