@@ -326,14 +326,19 @@ def test_a_term_never_ends_with_a_separate_function_word(nlp, words):
     assert ("GENE_OR_PROTEIN", "HGNC:2095") in found["Clusterin"] and "actin" in found
 
 
-def test_a_phrase_mention_never_starts_with_a_clause_connective(nlp):
-    # NCT00409747 (../shared/data/als_corpus, in no gold set): "Although behavioral therapies have
-    # improved some symptoms of autism" gave the mention "Although behavioral therapies"
+def _trial_text(nct_id: str) -> str:
+    """Title and text of an ALS trial record of ../shared/data/als_corpus/trials.jsonl."""
     path = ABSTRACTS.with_name("trials.jsonl")
     if not path.exists():
         pytest.skip("shared data not present: ../shared/data/als_corpus/trials.jsonl")
-    record = next(d for d in map(json.loads, path.read_text().splitlines()) if d["id"] == "NCT00409747")
-    found = ents_by_text(nlp(record["title"] + "\n\n" + record["text"]))
+    record = next(d for d in map(json.loads, path.read_text().splitlines()) if d["id"] == nct_id)
+    return record["title"] + "\n\n" + record["text"]
+
+
+def test_a_phrase_mention_never_starts_with_a_clause_connective(nlp):
+    # NCT00409747 (../shared/data/als_corpus, in no gold set): "Although behavioral therapies have
+    # improved some symptoms of autism" gave the mention "Although behavioral therapies"
+    found = ents_by_text(nlp(_trial_text("NCT00409747")))
     assert "behavioral therapies" in found
     assert not [t for t in found if t.split()[0].lower() in ("although", "whereas", "whilst", "however")]
 
@@ -374,11 +379,7 @@ def test_a_phrase_mention_never_starts_with_a_verb(nlp):
     # (pipeline/components/data/verb_forms.txt, scripts/build_verb_forms.py) starts no phrase
     from pipeline.components.mention_phrases import VERB_FORMS
 
-    path = ABSTRACTS.with_name("trials.jsonl")
-    if not path.exists():
-        pytest.skip("shared data not present: ../shared/data/als_corpus/trials.jsonl")
-    record = next(d for d in map(json.loads, path.read_text().splitlines()) if d["id"] == "NCT02730598")
-    found = ents_by_text(nlp(record["title"] + "\n\n" + record["text"]))
+    found = ents_by_text(nlp(_trial_text("NCT02730598")))
     assert ("INTERVENTION", "") in found["nociceptive stimulation"]
     assert not [t for t in found if len(t.split()) > 1 and t.split()[0].lower() in VERB_FORMS]
     # the list holds verbs, not the nouns a phrase is made of
