@@ -44,11 +44,16 @@ def conditions_the_other(words: list, first_cue: int, second_cue: int) -> bool:
     return any(w in CORRELATION_LINKS for w in words[lo + 1:hi])
 
 
+# words that open a list of findings ("deficits that included an absence of recovery, increased
+# extensor tone, paralysis …"); not "with": "associated with faster progression, reduced physical
+# functioning" signs each item, and gold reads them as facts
+LIST_OPENERS = {"included", "including", "include", "includes"}
+
+
 # words after which a past participle describes the noun after it ("with elevated NfL",
 # "exhibited impaired adaptation", "showed largely preserved brain volumes")
-ATTRIBUTIVE_BEFORE = FINDING_VERBS | {"with", "of", "in", "for", "from", "on", "to", "by", "show", "shows", "exhibit",
-                                      "exhibits", "display", "displays", "revealed", "include", "includes",
-                                      "included", "including"}
+ATTRIBUTIVE_BEFORE = FINDING_VERBS | LIST_OPENERS | {"with", "of", "in", "for", "from", "on", "to", "by", "show",
+                                                     "shows", "exhibit", "exhibits", "display", "displays", "revealed"}
 
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:
@@ -73,12 +78,6 @@ def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end:
     if previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10:
         return True
     return doc[i].lower_ == "," and in_listed_items(doc, sent, i)
-
-
-# words that open a list of findings ("deficits that included an absence of recovery, increased
-# extensor tone, paralysis …"); not "with": "associated with faster progression, reduced physical
-# functioning" signs each item, and gold reads them as facts
-LIST_OPENERS = {"included", "including", "include", "includes"}
 
 
 def in_listed_items(doc: Doc, sent: Span, comma: int, reach: int = 20) -> bool:
