@@ -405,14 +405,21 @@ class ClaimExtractor:
             i = trig.end
             while i < len(words) and words[i] in ("a", "an", "the", "significantly", "much"):
                 i += 1
-            if i < len(words) and words[i] in self.cue_sign and not comparisons.names_body_part(words, i):
-                signed[trig.start] = (i, self.cue_sign[words[i]])  # not "associated with lower limbs"
+            sign = self._sign_at(words, i) if i < len(words) else None
+            if sign:
+                signed[trig.start] = (i, sign)
         return signed
+
+    def _sign_at(self, words: list, i: int):
+        """The sign of the comparison word at `i`, or None: not a cue, or a "lower" or "upper"
+        naming a body part ("associated with lower limbs", "upper and lower motoneurons")."""
+        sign = self.cue_sign.get(words[i])
+        return None if sign is None or comparisons.names_body_part(words, i) else sign
 
     def _comparisons(self, doc: Doc, sent: Span, ents: list[Span], skip: set = frozenset()) -> list[Fact]:
         words = lower_words(doc)
-        cues = [(i, self.cue_sign[words[i]]) for i in range(sent.start, sent.end)
-                if words[i] in self.cue_sign and i not in skip and not comparisons.names_body_part(words, i)]
+        cues = [(i, sign) for i in range(sent.start, sent.end) if i not in skip
+                for sign in [self._sign_at(words, i)] if sign]
         if skip:  # a signed link reads the comparatives of its sentence itself
             return []
         if not cues:
