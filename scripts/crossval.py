@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import pandas as pd  # noqa: E402
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores  # noqa: E402
 from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  # noqa: E402
 from pipeline.kb.mining import (  # noqa: E402
@@ -96,12 +97,13 @@ def tune_thresholds(processed_all, scored, predicates, floor: float = RULE_FLOOR
 
 def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tune: bool = False,
               variants: dict | None = None, learning_curve=(), gold_mentions: bool = False,
-              silver_docs=(), silver_weight: float = 0.0, silver_terms=()) -> dict:
+              silver_docs=(), silver_weight: float = 0.0, silver_terms=(), keep: Path | None = None) -> dict:
     """The systems' reports on the pooled held-out folds. Per fold: terms mined from the other
     folds, the fold's mention filter, the claim heads fitted on the other folds' candidates (and
     `extra_rows`, the silver candidates through this fold's entity steps); then the optional studies
     (`variants`, `learning_curve`, `gold_mentions`) on the same fold, and after the folds the other
-    decoding settings (`grid`, `tune`) of the merged system."""
+    decoding settings (`grid`, `tune`) of the merged system. `keep`: write each system's pooled
+    held-out facts there (`keep_facts`)."""
     entities = nlp.get_pipe("entities")
     mining_docs = {d.doc_id: d for d in load_gold_docs(GOLD / "train")}
     folds = document_folds([d.doc_id for d in gold_docs], k)
@@ -153,6 +155,8 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         print(f"fold {f}: {len(held)} documents, {len(terms)} mined terms, {len(rows)} training candidates "
               f"({time.time() - started:.0f} s)", flush=True)
     results = {name: crossval._score(processed_all, facts) for name, facts in predictions.items()}
+    if keep is not None:
+        keep_facts(keep, processed_all, predictions)
     # the default system per kind of document (the held-out documents ALS users bring are of all three)
     results["_by_genre"] = {genre: (len(docs), crossval._score(docs, predictions["model+rules"])) for genre in GENRES
                             if (docs := [d for d in processed_all if genre_of(d.gold.doc_id) == genre])}
@@ -161,6 +165,18 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
         nlp.get_pipe("mention_filter").from_disk(MENTION_MODEL_DIR)
     results.update(_other_settings(processed_all, scored, heads.predicates, grid, tune))
     return results
+
+
+def keep_facts(directory: Path, processed: list, predictions: dict) -> None:
+    """One CSV per system (`rules.csv`, `model.csv`, `model+rules.csv`...) of its held-out facts,
+    with the sentence, the extractor and the confidence, for reading the errors."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, facts_of in predictions.items():
+        rows = [{**row, "sentence": f.sentence.text if f.sentence is not None else "", "extractor": f.extractor,
+                 "confidence": round(f.confidence, 3)}
+                for d in processed for f, row in zip(facts_of.get(d.gold.doc_id, []),
+                                                     crossval.fact_rows(facts_of.get(d.gold.doc_id, []), d.gold.doc_id))]
+        pd.DataFrame(rows).to_csv(directory / f"{name}.csv", index=False)
 
 
 def _fold_mention_filters(nlp, gold_docs, mining_docs, fold_of, silver_terms):
@@ -332,6 +348,7 @@ def main(argv=None) -> int:
                              "(the claim classifier; the entity steps)")
     parser.add_argument("--gold-mentions", action="store_true",
                         help="also score the claim classifier given gold's mentions as candidates (its ceiling)")
+    parser.add_argument("--keep", type=Path, help="write each system's held-out facts to this folder (CSV)")
     args = parser.parse_args(argv)
     nlp = build_nlp()
     shipped = nlp.get_pipe("claim_model")
@@ -356,7 +373,8 @@ def main(argv=None) -> int:
         mining_documents(load_silver_documents(args.silver)[: args.limit or None])
     folds = run_folds(nlp, classifier, gold_docs, grid=grid, extra_rows=extra_rows, tune=args.tune, variants=variants,
                       learning_curve=LEARNING_CURVE if args.learning_curve else (), gold_mentions=args.gold_mentions,
-                      silver_docs=silver_docs, silver_weight=args.silver_weight, silver_terms=silver_terms)
+                      silver_docs=silver_docs, silver_weight=args.silver_weight, silver_terms=silver_terms,
+                      keep=args.keep)
     for name, report in folds.items():
         if not name.startswith("_"):
             print(f"train_5fold  {name:12s} " + "  ".join(f"{k} {v:.4f}" for k, v in crossval.summary(report).items()),

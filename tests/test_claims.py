@@ -833,6 +833,15 @@ def test_a_link_to_a_lower_limb_is_no_signed_correlation(rules_nlp):
     assert ("NfL", "negatively_correlated_with", "survival") in facts
 
 
+def test_a_comparative_before_one_object_of_a_link_signs_that_object(rules_nlp):
+    # ALS trial record NCT00873522 (in no gold set): "The HCAP patients are associated with severe
+    # disease, higher mortality rate, and greater length of stay …" gave "HCAP — associated_with —
+    # mortality rate": "higher" signs the object it stands before, not the link's first object
+    facts = _trial_rule_facts(rules_nlp, "NCT00873522", "The HCAP patients are associated with severe disease")
+    assert ("HCAP", "positively_correlated_with", "mortality rate") in facts
+    assert not [f for f in facts if f[2] == "mortality rate" and f[1] != "positively_correlated_with"]
+
+
 def test_an_adjective_before_a_mention_is_no_object(rules_nlp):
     # StudyTypeTeller (../shared/data, no gold): "… implicating the reduction of neuronal
     # α-synuclein as a therapeutic target" gave "Parkinson disease — decreases — neuronal": the

@@ -326,6 +326,19 @@ def test_a_term_never_ends_with_a_separate_function_word(nlp, words):
     assert ("GENE_OR_PROTEIN", "HGNC:2095") in found["Clusterin"] and "actin" in found
 
 
+def test_a_gene_symbol_defined_by_its_family_name_is_the_gene(nlp):
+    # ALS abstract (gold/train's source text): "copper/zinc-dependent superoxide dismutase (SOD1)".
+    # The long form's dictionary match is MeSH's family Superoxide Dismutase (D013482), which the
+    # short form had taken; SOD1 is the official HGNC symbol, so both are the gene, as gold gives
+    doc = nlp(_abstract("copper/zinc-dependent superoxide dismutase (SOD1)"))
+    found = ents_by_text(doc)
+    assert found["SOD1"] == {("GENE_OR_PROTEIN", "HGNC:11179")}
+    assert found["superoxide dismutase"] == {("GENE_OR_PROTEIN", "HGNC:11179")}
+    # a short form that is only an alias of some gene keeps its long form's concept
+    found = ents_by_text(nlp("Levels of heat shock protein (HSP) rose."))
+    assert found["HSP"] == {("GENE_OR_PROTEIN", "MESH:D006360")}
+
+
 def _trial_text(nct_id: str) -> str:
     """Title and text of an ALS trial record of ../shared/data/als_corpus/trials.jsonl."""
     path = ABSTRACTS.with_name("trials.jsonl")

@@ -32,6 +32,9 @@ from pipeline.components.certainty import certainty_of
 
 DATA = Path(__file__).with_name("data")
 TREATMENT_TYPES = ("INTERVENTION", "CHEMICAL_OR_DRUG")  # what FACTS_SPEC §2 lets `treats` take as subject
+SIGNABLE_LINKS = ("associated_with", "positively_correlated_with")  # a comparison word after them signs the link
+# words that sign the outcome after them without being comparisons: "associated with a poor prognosis"
+OUTCOME_SIGNS = {"poor": "-", "fast": "+", "favorable": "+", "favourable": "+", "unfavorable": "-", "unfavourable": "-"}
 
 
 @dataclass
@@ -180,8 +183,10 @@ class ClaimExtractor:
                         or phrases.argument_key(subject) == phrases.argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
                 fact = self._fact(doc, sent, trig, subject, obj, certainty, confidence)
-                if trig.start in signed_links:
-                    fact.predicate = _signed_correlation(doc, subject, signed_links[trig.start][1], self.cue_sign)
+                object_sign = signed_links[trig.start][1] if trig.start in signed_links \
+                    else self._object_sign(doc, trig, obj)
+                if object_sign:
+                    fact.predicate = _signed_correlation(doc, subject, object_sign, self.cue_sign)
                     fact.strength = "correlational"
                 facts.append(fact)
             passive = trig.kind == "reverse" or (trig.end < len(doc) and doc[trig.end].lower_ in ("by", "with"))
@@ -400,7 +405,7 @@ class ClaimExtractor:
         words = lower_words(doc)
         signed = {}
         for trig in triggers:
-            if trig.kind != "link" or trig.predicate not in ("associated_with", "positively_correlated_with"):
+            if trig.kind != "link" or trig.predicate not in SIGNABLE_LINKS:
                 continue
             i = trig.end
             while i < len(words) and words[i] in ("a", "an", "the", "significantly", "much"):
@@ -409,6 +414,21 @@ class ClaimExtractor:
             if sign:
                 signed[trig.start] = (i, sign)
         return signed
+
+    def _object_sign(self, doc: Doc, trig: Trigger, obj: Span):
+        """'associated with severe disease, higher mortality rate, and greater length of stay': a
+        comparison word just before one object of a link signs that object alone. (A sign word
+        inside the mention, "poor survival", is left alone: the fact would then read
+        "negatively correlated with poor survival".)"""
+        if trig.kind != "link" or trig.predicate not in SIGNABLE_LINKS:
+            return None
+        words = lower_words(doc)
+        i = obj.start - 1
+        while i >= trig.end and words[i] in ("a", "an", "the", "significantly", "much"):
+            i -= 1
+        if i < trig.end:
+            return None
+        return self._sign_at(words, i) or OUTCOME_SIGNS.get(words[i])
 
     def _sign_at(self, words: list, i: int):
         """The sign of the comparison word at `i`, or None: not a cue, or a "lower" or "upper"

@@ -3,7 +3,8 @@
 Sources of mentions, in order of trust:
   1. the KB dictionary (exact/variant forms, see pipeline.kb and linking.DictionaryMatcher);
   2. abbreviations: a short form takes the concept and type of its long form
-     (doc._.abbreviations from alsfacts_abbreviations);
+     (doc._.abbreviations from alsfacts_abbreviations); a gene's official symbol defined by
+     its protein family's name makes both the gene ("superoxide dismutase (SOD1)");
   3. chemical formulas and element/ion mentions ("H 2", "Mg 2 Si", "Ca2+", "·OH"),
      linked through pipeline/kb/formulas.tsv (see formulas.py);
   4. patterns for mentions the dictionary does not know, linked with the TF-IDF linker
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from dataclasses import replace
 
 from spacy.attrs import SENT_START
 from spacy.language import Language
@@ -210,6 +212,14 @@ GENE_LONG_FORM_RE = re.compile(
 GENE_WORD_RE = re.compile(r"\s+(?:gene|genes|protein|proteins)$", re.IGNORECASE)
 
 
+def names_its_gene(short, short_text: str) -> bool:
+    """Whether a short form's own match is the HGNC gene whose official symbol it is ("SOD1"),
+    not an alias that happens to be written the same way."""
+    if short.label != "GENE_OR_PROTEIN" or not short.concept_id.startswith("HGNC:"):
+        return False
+    return short.name.replace("-", "").lower() == short_text.replace("-", "").lower()
+
+
 def long_form_type(text: str):
     """The type of an abbreviation's long form that no dictionary knows, from its last word:
     a head of HEAD_TYPES/OUTCOME_HEADS/the phrase table, or a gene/protein word
@@ -336,8 +346,19 @@ class AlsEntities:
             if concept is not None and not concept.concept_id and short is not None and short.concept_id \
                     and short.label == concept.label:
                 long_forms[key] = Match(key[0], key[1], short.concept_id, short.label, short.name, short.score)
+        # a gene's official symbol defined by its protein family's name is that gene: "copper/zinc
+        # superoxide dismutase (SOD1)" is SOD1 (HGNC), not MeSH's family Superoxide Dismutase
+        to_gene = {}
+        for a in abbrs:
+            key = (a["long_start_char"], a["long_end_char"])
+            short = by_span.get((a["short_start_char"], a["short_end_char"]))
+            concept = long_forms.get(key)
+            if concept is not None and short is not None and names_its_gene(short, a["short_text"]) \
+                    and concept.label == "GENE_OR_PROTEIN" and concept.concept_id.startswith("MESH:"):
+                gene = replace(concept, concept_id=short.concept_id, name=short.name, score=short.score)
+                long_forms[key] = to_gene[(concept.start_char, concept.end_char)] = gene
         short_spans = set()
-        out = list(matches)
+        out = [to_gene.get((m.start_char, m.end_char), m) for m in matches]
         for key, concept in long_forms.items():  # long forms typed here are mentions themselves
             if concept is not None and (concept.start_char, concept.end_char) == key and key not in by_span:
                 out.append(concept)
