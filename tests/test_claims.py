@@ -842,6 +842,20 @@ def test_a_comparative_before_one_object_of_a_link_signs_that_object(rules_nlp):
     assert not [f for f in facts if f[2] == "mortality rate" and f[1] != "positively_correlated_with"]
 
 
+def test_poor_or_fast_before_an_outcome_signs_it(rules_nlp):
+    # gold/train's PMID:42500961: "Cardiac autonomic dysfunction is associated with advanced stage,
+    # fast progression and poor survival …" and "Lower SDNN was associated with poor survival";
+    # gold reads progression positive, survival negative, and SDNN with survival positive. The
+    # phrase mentions leave "fast" and "poor" out (the outcome is "survival", as gold writes it),
+    # the list holds across them, and each object takes its own sign.
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Cardiac autonomic dysfunction is associated with"))}
+    assert ("Cardiac autonomic dysfunction", "positively_correlated_with", "progression") in facts
+    assert ("Cardiac autonomic dysfunction", "negatively_correlated_with", "survival") in facts
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Lower SDNN was associated with poor survival"))}
+    assert ("SDNN", "positively_correlated_with", "survival") in facts
+    assert not [f for f in facts if f[2].startswith("poor")]
+
+
 def test_an_adjective_before_a_mention_is_no_object(rules_nlp):
     # StudyTypeTeller (../shared/data, no gold): "… implicating the reduction of neuronal
     # α-synuclein as a therapeutic target" gave "Parkinson disease — decreases — neuronal": the

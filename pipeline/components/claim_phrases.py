@@ -10,8 +10,10 @@ together into facts.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.tokens import Doc, Span
 
@@ -35,6 +37,18 @@ DRUG_NOUNS = TREATMENT_NOUNS | {"medication", "medications", "drug", "drugs", "t
 # Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").
 PARTICIPLE_MODIFIERS = {"induced", "mediated", "driven", "triggered", "caused", "derived", "dependent"}
 COORDINATORS = {",", "and", "or", "/", "as", "well", "-", "and/or"}
+
+
+def _comparison_signs() -> dict:
+    """data/comparison_cues.tsv: comparison word -> "+" or "-" ("higher", "shorter")."""
+    with open(Path(__file__).with_name("data") / "comparison_cues.tsv", encoding="utf-8") as handle:
+        rows = (line for line in handle if line.strip() and not line.startswith("#"))
+        return {row["word"]: row["sign"] for row in csv.DictReader(rows, delimiter="\t")}
+
+
+COMPARISON_SIGNS = _comparison_signs()
+# words that sign the outcome after them without being comparisons: "associated with a poor prognosis"
+OUTCOME_SIGNS = {"poor": "-", "fast": "+", "favorable": "+", "favourable": "+", "unfavorable": "-", "unfavourable": "-"}
 # "X is a type of Y": Y names the category X belongs to.
 CATEGORY_NOUNS = {"type", "kind", "class", "subset", "subtype", "group", "population", "form", "family"}
 # Words after which the mentions that follow are members of the mention before ("genes such as STMN2").
@@ -257,6 +271,10 @@ def coordinated(doc: Doc, a: Span, b: Span) -> bool:
     if a.end == b.start and (b.label_ == "ORGANISM" or (a.label_, b.label_) == ("CHEMICAL_OR_DRUG", "DISEASE")):
         return False  # "SOD-1 transgenic mice" (a model named by its gene), "manganese toxicity": not a list
     words = _words_between(doc, a, b)
+    if len(words) > 1 and b.label_ == "OUTCOME" and words[-1] in OUTCOME_SIGNS:
+        # "advanced stage, fast progression and poor survival": the word says how much of b (a
+        # comparison word still ends a list: "increased excitability and reduced inhibition")
+        words = words[:-1]
     if words == [","] and a.label_ != b.label_ and in_locative_phrase(doc, a):
         # a bare comma after a setting, before a mention of another type, ends the setting: "in ALS
         # without severe bulbar dysfunction, NIV improves survival"

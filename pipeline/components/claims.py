@@ -33,8 +33,6 @@ from pipeline.components.certainty import certainty_of
 DATA = Path(__file__).with_name("data")
 TREATMENT_TYPES = ("INTERVENTION", "CHEMICAL_OR_DRUG")  # what FACTS_SPEC §2 lets `treats` take as subject
 SIGNABLE_LINKS = ("associated_with", "positively_correlated_with")  # a comparison word after them signs the link
-# words that sign the outcome after them without being comparisons: "associated with a poor prognosis"
-OUTCOME_SIGNS = {"poor": "-", "fast": "+", "favorable": "+", "favourable": "+", "unfavorable": "-", "unfavourable": "-"}
 
 
 @dataclass
@@ -83,7 +81,7 @@ class ClaimExtractor:
         for index, row in enumerate(self.triggers):
             self.matcher.add(f"trigger{index}", [nlp.make_doc(row["phrase"])])
         self.trigger_of_key = {nlp.vocab.strings[f"trigger{i}"]: row for i, row in enumerate(self.triggers)}
-        self.cue_sign = {row["word"]: row["sign"] for row in _read_table("comparison_cues.tsv")}
+        self.cue_sign = phrases.COMPARISON_SIGNS
         self.cue_words = frozenset(self.cue_sign)
 
     # ---- the component -------------------------------------------------
@@ -183,8 +181,7 @@ class ClaimExtractor:
                         or phrases.argument_key(subject) == phrases.argument_key(obj):  # "SOD1 … increased SOD1 activity"
                     continue
                 fact = self._fact(doc, sent, trig, subject, obj, certainty, confidence)
-                object_sign = signed_links[trig.start][1] if trig.start in signed_links \
-                    else self._object_sign(doc, trig, obj)
+                object_sign = self._object_sign(doc, trig, obj) or signed_links.get(trig.start, (None, None))[1]
                 if object_sign:
                     fact.predicate = _signed_correlation(doc, subject, object_sign, self.cue_sign)
                     fact.strength = "correlational"
@@ -416,10 +413,10 @@ class ClaimExtractor:
         return signed
 
     def _object_sign(self, doc: Doc, trig: Trigger, obj: Span):
-        """'associated with severe disease, higher mortality rate, and greater length of stay': a
-        comparison word just before one object of a link signs that object alone. (A sign word
-        inside the mention, "poor survival", is left alone: the fact would then read
-        "negatively correlated with poor survival".)"""
+        """'associated with severe disease, higher mortality rate, and greater length of stay',
+        'associated with advanced stage, fast progression and poor survival': a comparison word
+        (or "poor", "fast" …) just before one object of a link signs that object alone. The phrase
+        mentions leave such words out ("survival", not "poor survival"), as gold does."""
         if trig.kind != "link" or trig.predicate not in SIGNABLE_LINKS:
             return None
         words = lower_words(doc)
@@ -428,7 +425,7 @@ class ClaimExtractor:
             i -= 1
         if i < trig.end:
             return None
-        return self._sign_at(words, i) or OUTCOME_SIGNS.get(words[i])
+        return self._sign_at(words, i) or phrases.OUTCOME_SIGNS.get(words[i])
 
     def _sign_at(self, words: list, i: int):
         """The sign of the comparison word at `i`, or None: not a cue, or a "lower" or "upper"

@@ -30,6 +30,8 @@ from pipeline.kb import load_kb
 
 # phrase types whose head names the concept ("chronic inflammation", "stress-induced apoptosis")
 HEAD_TYPES = {"OUTCOME", "DISEASE", "INTERVENTION"}
+# heads that do not name what a phrase of them is: "motor neuron death" is not an organism's Death
+NOT_HEAD_CONCEPTS = {"MESH:D003643"}
 
 
 class DescriptorIds:
@@ -64,7 +66,7 @@ class DescriptorIds:
             if not tail[0].is_alpha or len(tail.text) < 4:
                 continue
             found = self.kb.lookup(tail.text)
-            if found is not None and found[1] == ent.label_:
+            if found is not None and found[1] == ent.label_ and found[0] not in NOT_HEAD_CONCEPTS:
                 return found[0], found[2]
             found = self.kb.descriptor(tail.text)
             if found is not None:

@@ -12,7 +12,8 @@
 
 There is no parser: a modifier is recognised from its written form alone (per vocabulary
 entry, cached): no function word, no verb form in -ed/-ing, no adverb in -ly, no claim
-trigger word, no comparative, no number or punctuation; and a phrase does not start with a
+trigger word, no comparative or word of how much ("poor", "fast": "poor survival" is the outcome
+"survival", which a claim signs), no number or punctuation; and a phrase does not start with a
 word that running text uses as a verb (data/verb_forms.txt: "reflect", "inform", "includes").
 """
 from __future__ import annotations
@@ -48,6 +49,9 @@ NOT_MODIFIERS = {
     "changes", "further", "other", "new", "novel", "key", "major", "main", "potential", "possible", "different",
     "similar", "several", "many", "various", "whose", "patients", "patient", "group", "groups", "study", "studies",
     "respectively", "vs", "versus", "i.e.", "e.g.", "et", "al", "baseline", "year", "years", "months", "weeks",
+    # words that say how much of an outcome, as the comparatives above do: "poor survival" is the
+    # outcome "survival", and "poor" the sign a claim about it carries
+    "poor", "fast", "rapid", "favorable", "favourable", "unfavorable", "unfavourable",
 }
 MODIFIER_SHAPE_RE = re.compile(r"^[A-Za-z][A-Za-z'’\-]*[A-Za-z]$")
 
