@@ -33,6 +33,7 @@ from pipeline.components.certainty import certainty_of
 DATA = Path(__file__).with_name("data")
 TREATMENT_TYPES = ("INTERVENTION", "CHEMICAL_OR_DRUG")  # what FACTS_SPEC §2 lets `treats` take as subject
 SIGNABLE_LINKS = ("associated_with", "positively_correlated_with")  # a comparison word after them signs the link
+SIGN_SKIPPED = ("a", "an", "the", "significantly", "much")  # between a link and its comparison word
 
 
 @dataclass
@@ -405,7 +406,7 @@ class ClaimExtractor:
             if trig.kind != "link" or trig.predicate not in SIGNABLE_LINKS:
                 continue
             i = trig.end
-            while i < len(words) and words[i] in ("a", "an", "the", "significantly", "much"):
+            while i < len(words) and words[i] in SIGN_SKIPPED:
                 i += 1
             sign = self._sign_at(words, i) if i < len(words) else None
             if sign:
@@ -421,7 +422,7 @@ class ClaimExtractor:
             return None
         words = lower_words(doc)
         i = obj.start - 1
-        while i >= trig.end and words[i] in ("a", "an", "the", "significantly", "much"):
+        while i >= trig.end and words[i] in SIGN_SKIPPED:
             i -= 1
         if i < trig.end:
             return None

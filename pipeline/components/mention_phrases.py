@@ -25,6 +25,7 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.components.claim_phrases import OUTCOME_SIGNS
 from pipeline.components.linking import FUNCTION_WORDS, Match
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -50,8 +51,8 @@ NOT_MODIFIERS = {
     "similar", "several", "many", "various", "whose", "patients", "patient", "group", "groups", "study", "studies",
     "respectively", "vs", "versus", "i.e.", "e.g.", "et", "al", "baseline", "year", "years", "months", "weeks",
     # words that say how much of an outcome, as the comparatives above do: "poor survival" is the
-    # outcome "survival", and "poor" the sign a claim about it carries
-    "poor", "fast", "rapid", "favorable", "favourable", "unfavorable", "unfavourable",
+    # outcome "survival", and "poor" the sign a claim about it carries (claim_phrases.OUTCOME_SIGNS)
+    *OUTCOME_SIGNS, "rapid",
 }
 MODIFIER_SHAPE_RE = re.compile(r"^[A-Za-z][A-Za-z'’\-]*[A-Za-z]$")
 
