@@ -46,14 +46,17 @@ def make_base_nlp() -> Language:
     return nlp
 
 
-# Components with trained models; `--fast` runs the pipeline without them (dictionary and rules only).
+# Components with trained models; `--fast` runs the pipeline without them (dictionary and rules only),
+# and without the silver documents' names, which only the mention filter vets (FAST_SETTINGS).
 LEARNED_PIPES = ("ner", "mention_filter", "claim_model")
+FAST_SETTINGS = {"components.entities.silver_terms": False}
 
 
-def build_nlp(config_path: Path = CONFIG_PATH, without: tuple[str, ...] = ()) -> Language:
-    """The full extraction pipeline, as the config describes it (less the pipes in `without`)."""
+def build_nlp(config_path: Path = CONFIG_PATH, without: tuple[str, ...] = (), settings: dict | None = None) -> Language:
+    """The full extraction pipeline, as the config describes it (less the pipes in `without`;
+    `settings`: config values by dotted path, as `spacy train` overrides them)."""
     _register_components()
-    config = spacy.util.load_config(config_path)
+    config = spacy.util.load_config(config_path, overrides=settings or {})
     if without:
         config["nlp"]["pipeline"] = [name for name in config["nlp"]["pipeline"] if name not in without]
     return spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
@@ -68,4 +71,4 @@ def shared_nlp() -> Language:
 @lru_cache(maxsize=1)
 def shared_fast_nlp() -> Language:
     """The dictionary-and-rules pipeline of `alsfacts extract --fast`, one per process."""
-    return build_nlp(without=LEARNED_PIPES)
+    return build_nlp(without=LEARNED_PIPES, settings=FAST_SETTINGS)

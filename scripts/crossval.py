@@ -42,7 +42,7 @@ import pandas as pd  # noqa: E402
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores  # noqa: E402
 from pipeline.components.mention_filter import MODEL_DIR as MENTION_MODEL_DIR  # noqa: E402
 from pipeline.kb.mining import (  # noqa: E402
-    MINED_TERMS_FILE, cross_validated_terms, load_gold_docs, mining_documents, read_terms, select_terms,
+    cross_validated_terms, load_gold_docs, mining_documents, select_terms, shipped_terms,
 )
 from pipeline.nlp import build_nlp  # noqa: E402
 from pipeline.training import claims as claim_training  # noqa: E402
@@ -126,7 +126,7 @@ def run_folds(nlp, classifier, gold_docs, k: int = 5, grid=(), extra_rows=(), tu
             mentions.use_filter(nlp, filters[f])
         processed = crossval.process(nlp, classifier, gold_docs)
         # silver documents through this fold's entity steps: public-corpus rows of their own
-        fold_extra = list(extra_rows) + (claim_training.labelled_dataset(nlp, classifier, silver_docs, silver_weight)
+        fold_extra = list(extra_rows) + (claim_training.silver_dataset(nlp, classifier, silver_docs, silver_weight)
                                          if silver_docs and silver_weight > 0 else [])
         rows = [row for d in processed if d.gold.doc_id not in held for row in d.labelled] + fold_extra
         heads = claim_training.fit(classifier, rows, C=C, threshold=THRESHOLD)
@@ -288,12 +288,12 @@ def seed_dev(nlp, classifier, gold_docs=(), extra_rows=(), grid=(), variants: di
     """The claim model trained on all of `gold_docs` (gold/train, with the shipped mined terms or
     `terms`) and `extra_rows`, or the shipped one when `gold_docs` is empty, scored on seed+dev:
     never trained on."""
-    nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE) if terms is None else terms)
+    nlp.get_pipe("entities").use_mined_terms(shipped_terms() if terms is None else terms)
     model, variant_models = classifier.model, {}
     if gold_docs:
         gold_rows = [row for d in crossval.process(nlp, classifier, gold_docs) for row in d.labelled]
         if silver_docs and silver_weight > 0:
-            extra_rows = list(extra_rows) + claim_training.labelled_dataset(nlp, classifier, silver_docs, silver_weight)
+            extra_rows = list(extra_rows) + claim_training.silver_dataset(nlp, classifier, silver_docs, silver_weight)
         model = claim_training.fit(classifier, gold_rows + list(extra_rows), C=C, threshold=THRESHOLD)
         for name, (head_C, with_extra) in (variants or {}).items():
             variant_models[name] = claim_training.fit(classifier, gold_rows + (list(extra_rows) if with_extra else []),

@@ -147,9 +147,9 @@ def crossval(nlp, use_mined: bool, work: Path, min_precision: float = MIN_PRECIS
 
 
 def seed_dev(nlp, use_mined: bool, work: Path) -> dict:
-    from pipeline.kb.mining import MINED_TERMS_FILE, read_terms
+    from pipeline.kb.mining import shipped_terms
 
-    nlp.get_pipe("entities").use_mined_terms(read_terms(MINED_TERMS_FILE) if use_mined else [])
+    nlp.get_pipe("entities").use_mined_terms(shipped_terms() if use_mined else [])
     ent_frames, fact_frames = [], []
     dirs = [GOLD / "seed", GOLD / "dev"]
     coverage_total = Counter()

@@ -87,7 +87,7 @@ def main(argv=None) -> int:
     silver_docs = load_silver_documents() if args.silver_weight > 0 else []
     if args.limit:
         silver_docs = silver_docs[: args.limit]
-    silver_rows = claim_training.labelled_dataset(nlp, classifier, silver_docs, args.silver_weight) if silver_docs else []
+    silver_rows = claim_training.silver_dataset(nlp, classifier, silver_docs, args.silver_weight) if silver_docs else []
     figures = {}
     if args.cv:
         results = crossval.cross_validate(processed, classifier, C=C, extra_rows=corpus_rows + silver_rows,

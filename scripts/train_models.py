@@ -39,7 +39,11 @@ TABLE_SOURCES = {
     "verb_forms": "unlabelled text of ../shared/data (the NER's pretraining text: no sentence of gold/train, "
                   "gold/dev, the seed article, BC5CDR dev or BioRED Dev)",
     "gold_terms": "gold/train (terms kept by 5-fold cross-validated precision)",
+    "silver_terms": "the silver annotations (training/silver_annotations.jsonl.gz): the names gold/train does not "
+                    "have, kept by the same cross-validated precision on gold/train (written by the gold_terms step)",
 }
+# tables a step writes besides its own file: (step, name in the manifest, file)
+EXTRA_TABLES = [("gold_terms", "silver_terms", "pipeline/kb/silver_terms.tsv")]
 
 
 def run_step(name: str, command: list[str]) -> float:
@@ -67,6 +71,12 @@ def write_manifest(seconds: dict[str, float]) -> Path:
                 manifest[name]["training_seconds"] = round(seconds[name])
             elif "training_seconds" in previous.get(name, {}):  # a step not run this time keeps its figure
                 manifest[name]["training_seconds"] = previous[name]["training_seconds"]
+    for step, name, description in EXTRA_TABLES:
+        path = ROOT / description
+        if path.is_file():
+            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1), "trained_on": TABLE_SOURCES[name],
+                              "written_by": step}
     target.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     return target
 

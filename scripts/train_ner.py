@@ -191,7 +191,7 @@ def to_reference(vocab, doc, corpus: str, spans: list, alignment: str, losses: C
     from spacy.tokens import Span
     from spacy.util import filter_spans
 
-    from pipeline.components.ner import dictionary_tags, feature_doc
+    from pipeline.components.ner import dictionary_entities, dictionary_tags, feature_doc
 
     ref = feature_doc(vocab, doc, dictionary_tags(doc))
     type_map = TYPE_MAPS[corpus]
@@ -216,7 +216,7 @@ def to_reference(vocab, doc, corpus: str, spans: list, alignment: str, losses: C
         covered.update(range(span.start, span.end))
     # character ranges where a type this corpus does not annotate may be: unknown, not outside
     unknown = ALL_TYPES - COMPLETE_TYPES[corpus]
-    ranges = [(e.start_char, e.end_char) for e in doc.ents if e.label_ in unknown]
+    ranges = [(s, e) for s, e, label in dictionary_entities(doc) if label in unknown]
     if GENE in unknown:
         ranges += [(t.idx, t.idx + len(t)) for t in doc if GENE_LIKE_RE.search(t.text)]
     missing = set()

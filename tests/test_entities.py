@@ -436,3 +436,32 @@ def test_an_unlinked_phrase_takes_the_id_of_its_head():
     # a cell's death is not the organism's: "motor neuron death" takes no Death from its head
     found = ents_by_text(nlp("Riluzole reduced motor neuron death."))
     assert found["motor neuron death"] == {("OUTCOME", "")}
+
+
+def test_silver_names_lengthen_mentions_without_changing_what_the_ner_reads(nlp):
+    # NCT00580593 (../shared/data/als_corpus, in no gold or silver set): the dictionary knows
+    # "positive pressure ventilation"; the silver documents also name "noninvasive positive pressure
+    # ventilation" (pipeline/kb/silver_terms.tsv), which wins by length. The NER's dictionary
+    # feature is what the entity step chose without the silver names, token for token.
+    from pipeline.components.ner import dictionary_tags
+    from pipeline.kb.mining import MINED_TERMS_FILE, read_terms, shipped_terms
+
+    trials = ROOT / ".." / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    text = _record_text(trials, "NCT00580593")
+    entities = nlp.get_pipe("alsfacts_entities")
+    with_silver = nlp(text)
+    entities.use_mined_terms(read_terms(MINED_TERMS_FILE))
+    try:
+        without = nlp(text)
+    finally:
+        entities.use_mined_terms(shipped_terms())
+    assert ("noninvasive positive pressure ventilation", "INTERVENTION") in \
+        {(e.text, e.label_) for e in with_silver.ents}
+    assert "noninvasive positive pressure ventilation" not in {e.text for e in without.ents}
+    assert "positive pressure ventilation" in {e.text for e in without.ents}
+    assert [t.text for t in with_silver] == [t.text for t in without]
+    assert dictionary_tags(with_silver) == dictionary_tags(without)
+    # a silver name never takes the span of another match nor lengthens a mention of its own
+    # concept: the seed article's "mouse" (NCBITaxon:10090) stays "mouse", not "mouse model"
+    seed = nlp(SEED.read_text())
+    assert ("ORGANISM", "NCBITaxon:10090") in ents_by_text(seed)["mouse"]

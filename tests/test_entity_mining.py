@@ -204,3 +204,8 @@ def test_extra_documents_add_names_but_gold_decides_readings_and_precision(train
     for low in new:
         if low not in gold_text:  # a name gold's documents never contain is never counted
             assert both[low]["heldout_docs"] == 0
+    # the rows of gold's own terms are what gold alone gives (mined_terms.tsv does not move), and
+    # the names only silver has are marked for the silver layer (pipeline/kb/silver_terms.tsv)
+    assert {low: r for low, r in both.items() if r["source"] == "gold"} == \
+        {low: dict(r, source="gold") for low, r in gold_only.items()}
+    assert {low for low, r in both.items() if r["source"] == "silver"} == new

@@ -140,16 +140,16 @@ def test_shipped_model_adds_only_where_the_dictionary_found_nothing(shipped, dic
 
 def test_filtered_merge_keeps_lone_words_only_when_linked(shipped, dict_nlp):
     # (words neither the KB, the mined gold terms nor the phrase rules know)
-    text = "Levels of QRX were measured; QRX was low in hereditary motor neuronopathy."
+    text = "Levels of QRX were measured; QRX was low in hereditary sensory neuronopathy."
     doc = dict_nlp(text)
     before = {(e.start_char, e.end_char) for e in doc.ents}
-    first, phrase = text.index("QRX"), text.index("hereditary motor neuronopathy")
-    spans = [(first, first + 3, "DISEASE"), (phrase, phrase + len("hereditary motor neuronopathy"), "DISEASE")]
+    first, phrase = text.index("QRX"), text.index("hereditary sensory neuronopathy")
+    spans = [(first, first + 3, "DISEASE"), (phrase, phrase + len("hereditary sensory neuronopathy"), "DISEASE")]
     assert all((s, e) not in before for s, e, _ in spans)
     shipped.add_spans(doc, spans)
     added = {e.text for e in doc.ents if (e.start_char, e.end_char) not in before}
     assert "QRX" not in added                           # a lone word the KB does not link
-    assert "hereditary motor neuronopathy" in added     # several words
+    assert "hereditary sensory neuronopathy" in added   # several words
     # ids come from the KB: exact form first, then TF-IDF restricted to the span's type
     (riluzole_id, name, _), (other_id, _, _) = shipped.link(["Riluzole", "Riluzole"], ["CHEMICAL_OR_DRUG", "DISEASE"])
     assert riluzole_id == "MESH:D019782" and name == "Riluzole"

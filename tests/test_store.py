@@ -426,10 +426,12 @@ def test_main_decisions_survive_a_real_re_extraction_after_an_unrelated_edit(tmp
     shutil.copy(MAIN_V1_DB, db)
     before = v1_decisions(db)
     # today's extractor first, on the unedited corpus: a fact it no longer reads the way main's
-    # did is orphaned by the extractor's change, not by the edit
+    # did is orphaned by the extractor's change, not by the edit (since December 7, two of six: the
+    # wrong "regulatory T cells — decreases — low-dose IL-2", and the mention "low-dose IL-2", which
+    # the retrained mention filter keeps at P 0.37, below its 0.40)
     run_extract([corpus], tmp_path / "run0")
     baseline = store.load_run(tmp_path / "run0", db)
-    assert baseline["decisions"]["attached"] >= len(before) - 1
+    assert baseline["decisions"]["attached"] >= len(before) - 2
     overview = corpus / "als_therapies_overview.md"
     text = overview.read_text(encoding="utf-8")
     assert "Edaravone is an antioxidant" in text

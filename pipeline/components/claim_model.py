@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from pipeline.components import claim_arguments as arguments
 from pipeline.components import claim_comparisons as comparisons
@@ -170,17 +171,22 @@ class ClaimClassifier:
         return doc
 
     def pipe(self, docs, batch_size: int = 64):
-        for doc in docs:
-            yield self(doc)
+        for batch in minibatch(docs, size=batch_size):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
 
     def predict(self, docs: list[Doc]) -> list[tuple[list[Candidate], dict]]:
-        out = []
-        for doc in docs:
-            cands = self.doc_candidates(doc)
-            if not cands or self.model is None:
-                out.append((cands, {}))
-                continue
-            out.append((cands, self.model.scores(self.featurize(cands))))
+        """Per Doc: its candidates and the heads' scores of them (one hashing pass and one product
+        per head for the whole batch: the rows are scored independently)."""
+        per_doc = [self.doc_candidates(doc) for doc in docs]
+        sizes = [len(cands) for cands in per_doc]
+        if self.model is None or not sum(sizes):
+            return [(cands, {}) for cands in per_doc]
+        scores = self.model.scores(self.featurize([c for cands in per_doc for c in cands]))
+        out, start = [], 0
+        for cands, n in zip(per_doc, sizes):
+            out.append((cands, {head: value[start:start + n] for head, value in scores.items()} if n else {}))
+            start += n
         return out
 
     def set_annotations(self, docs: list[Doc], predictions) -> None:

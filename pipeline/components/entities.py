@@ -35,7 +35,7 @@ from pipeline.components.claim_phrases import RELATIVE_PRONOUNS
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
 from pipeline.components.mention_phrases import HEADS, PHRASE_HEAD_FLAG, is_phrase_head, phrase_mentions
-from pipeline.kb.mining import MINED_TERMS_FILE, MinedLayer, read_terms
+from pipeline.kb.mining import MinedLayer, shipped_terms
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
     if not Span.has_extension(_name):
@@ -236,25 +236,38 @@ def long_form_type(text: str):
     return typ
 
 
+# doc.user_data key: (start, end, type) of the mentions chosen before the silver terms, what the
+# NER's dictionary feature reads (ner.dictionary_tags)
+NER_VIEW_KEY = "alsfacts.ner_view"
+
+
 class AlsEntities:
     def __init__(self, nlp: Language, name: str, use_tfidf: bool = True, tfidf_threshold: float = 0.82,
-                 mined_terms: bool = True, gene_case_fallback: bool = True, phrases: bool = True):
+                 mined_terms: bool = True, gene_case_fallback: bool = True, phrases: bool = True,
+                 silver_terms: bool = True):
         self.matcher = DictionaryMatcher(flagger=word_flags, gene_case_fallback=gene_case_fallback)
         self.use_tfidf = use_tfidf
         self.tfidf_threshold = tfidf_threshold
         self.phrases = phrases
         self.mined_matcher = None
+        self.silver_matcher = None
+        self.silver_terms = silver_terms  # False: the silver documents' names are never matched (`--fast`)
         if mined_terms:
-            self.use_mined_terms(read_terms(MINED_TERMS_FILE))
+            self.use_mined_terms(shipped_terms())
         # loaded with the pipeline, so its cost shows in start-up rather than in the first document
         self.linker = get_tfidf_linker() if use_tfidf else None
 
     def use_mined_terms(self, rows: list) -> None:
-        """Match these mined terms (rows of pipeline/kb/mined_terms.tsv; [] = none) from now on."""
+        """Match these mined terms from now on ([] = none): the rows gold/train has (`source` "gold",
+        the default: pipeline/kb/mined_terms.tsv) merged with the dictionary's matches, the rows only
+        the silver documents have (`source` "silver": pipeline/kb/silver_terms.tsv) after them."""
         from pipeline.kb import load_kb
 
-        layer = MinedLayer(rows, preferred_names=load_kb())
-        self.mined_matcher = DictionaryMatcher(kb=layer) if len(layer) else None
+        kb = load_kb()
+        gold = MinedLayer([r for r in rows if r.get("source", "gold") != "silver"], preferred_names=kb)
+        silver = MinedLayer([r for r in rows if r.get("source") == "silver" and self.silver_terms], preferred_names=kb)
+        self.mined_matcher = DictionaryMatcher(kb=gold) if len(gold) else None
+        self.silver_matcher = DictionaryMatcher(kb=silver) if len(silver) else None
 
     def link(self, texts: list) -> list:
         return self.linker.link(texts) if self.linker is not None else [None] * len(texts)
@@ -272,13 +285,35 @@ class AlsEntities:
             starts = doc.to_array(SENT_START).tolist()
             matches += phrase_mentions(text, infos, idxs, matches,
                                        [idxs[t] for t, v in enumerate(starts) if v == 1])
-        chosen = self._longest_first(matches)
-        chosen = [m for m in chosen if not reads_as_verb(text, m.start_char, m.end_char)
-                  and not reads_as_study_inclusion(text, m.start_char, m.end_char)]
+        chosen = self._chosen(text, matches)
         if self._split_tokens(doc, infos, idxs, chosen):
             infos, idxs = self.matcher.read(doc)
         self._set_ents(doc, infos, idxs, chosen)
+        if self.silver_matcher is not None:
+            self._add_silver_terms(doc, text, matches, chosen)
         return doc
+
+    def _add_silver_terms(self, doc: Doc, text: str, matches: list, chosen: list) -> None:
+        """The silver documents' names, competing by length with the mentions chosen so far. They
+        never take a span another match has, never split a token, never lengthen a mention of their
+        own concept, and the NER reads the mentions chosen without them (NER_VIEW_KEY), the
+        dictionary feature it was trained on."""
+        ents = doc.ents
+        doc.user_data[NER_VIEW_KEY] = [(e.start_char, e.end_char, e.label_) for e in ents]
+        infos, idxs = self.silver_matcher.read(doc)
+        spans = {(m.start_char, m.end_char) for m in matches}
+        starts, ends = set(idxs), {i + len(info.text) for i, info in zip(idxs, infos)}
+        # a silver name that only adds words to a mention of the same concept leaves it as it is
+        # ("mouse model" around "mouse", both NCBITaxon:10090)
+        same = [(e.start_char, e.end_char, e.label_, e.kb_id_) for e in ents if e.kb_id_]
+        silver = [m for m in self.silver_matcher.match(infos, idxs)
+                  if (m.start_char, m.end_char) not in spans and m.start_char in starts and m.end_char in ends
+                  and not any(m.start_char <= s and e <= m.end_char and m.label == label and m.concept_id == kb_id
+                              for s, e, label, kb_id in same)]
+        if silver:
+            kept = {(e.start_char, e.end_char) for e in ents}
+            base = [m for m in chosen if (m.start_char, m.end_char) in kept]
+            self._set_ents(doc, infos, idxs, self._chosen(text, base + silver))
 
     @staticmethod
     def _set_ents(doc: Doc, infos: list, idxs: list, chosen: list) -> None:
@@ -446,6 +481,11 @@ class AlsEntities:
         return out
 
     # ----------------------------------------------------------------- spans
+    def _chosen(self, text: str, matches: list) -> list:
+        """The longest of overlapping matches, less one-word verbs and study inclusions."""
+        return [m for m in self._longest_first(matches) if not reads_as_verb(text, m.start_char, m.end_char)
+                and not reads_as_study_inclusion(text, m.start_char, m.end_char)]
+
     @staticmethod
     def _longest_first(matches: list) -> list:
         if not matches:
@@ -491,8 +531,9 @@ class AlsEntities:
 
 @Language.factory("alsfacts_entities", default_config={
     "use_tfidf": True, "tfidf_threshold": 0.82, "mined_terms": True, "gene_case_fallback": True, "phrases": True,
+    "silver_terms": True,
 })
 def make_alsfacts_entities(nlp: Language, name: str, use_tfidf: bool, tfidf_threshold: float, mined_terms: bool,
-                           gene_case_fallback: bool, phrases: bool):
+                           gene_case_fallback: bool, phrases: bool, silver_terms: bool):
     return AlsEntities(nlp, name, use_tfidf=use_tfidf, tfidf_threshold=tfidf_threshold, mined_terms=mined_terms,
-                       gene_case_fallback=gene_case_fallback, phrases=phrases)
+                       gene_case_fallback=gene_case_fallback, phrases=phrases, silver_terms=silver_terms)

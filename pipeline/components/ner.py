@@ -40,6 +40,7 @@ per `merge`:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Optional
@@ -54,7 +55,7 @@ from spacy.util import minibatch
 from thinc.api import NumpyOps
 
 from pipeline.components import doc_text
-from pipeline.components.entities import AlsEntities
+from pipeline.components.entities import NER_VIEW_KEY, AlsEntities
 from pipeline.components.linking import get_tfidf_linker, lookup
 
 MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "ner"
@@ -115,13 +116,24 @@ def relation(start: int, end: int, other_start: int, other_end: int) -> str:
     return "crossing"
 
 
+def dictionary_entities(doc: Doc) -> list:
+    """(start char, end char, type) of what the NER reads as the dictionary's mentions: those the
+    entity step chose before the silver documents' names (entities.NER_VIEW_KEY), else doc.ents."""
+    view = doc.user_data.get(NER_VIEW_KEY)
+    return list(view) if view is not None else [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+
 def dictionary_tags(doc: Doc) -> list:
-    """The dictionary feature: per token, B-/I- plus the type of the entity covering it, else "O"."""
+    """The dictionary feature: per token, B-/I- plus the type of the mention covering it, else "O"."""
     tags = [OUTSIDE_TAG] * len(doc)
-    for ent in doc.ents:
-        tags[ent.start] = "B-" + ent.label_
-        for i in range(ent.start + 1, ent.end):
-            tags[i] = "I-" + ent.label_
+    starts = doc.to_array(IDX).tolist()
+    for s, e, label in dictionary_entities(doc):
+        start, end = bisect_left(starts, s), bisect_left(starts, e)
+        if start >= end:
+            continue
+        tags[start] = "B-" + label
+        for i in range(start + 1, end):
+            tags[i] = "I-" + label
     return tags
 
 

@@ -27,6 +27,7 @@ from pipeline.kb import KB_DIR, needs_case, term_keys, term_prefixes
 from pipeline.training.gold import document_text, load_gold_documents, read_jsonl  # noqa: F401  (re-exported)
 
 MINED_TERMS_FILE = KB_DIR / "mined_terms.tsv"
+SILVER_TERMS_FILE = KB_DIR / "silver_terms.tsv"  # the terms only the silver documents have (AlsEntities._add_silver_terms)
 MINED_COLUMNS = ["term", "type", "concept_id", "support_docs", "heldout_docs", "heldout_hits", "precision"]
 WORD_RE = re.compile(r"[a-z0-9]+")
 # mentions that stand for something else (FACTS_SPEC: pronoun arguments carry their referent's id)
@@ -208,12 +209,18 @@ def cross_validated_terms(docs: list, k: int = 5, seed: int = 7, extra: list = (
     for d in docs:
         by_fold[folds[d.doc_id]].append(d)
     stats = defaultdict(lambda: [0, 0])  # (low, type, cid) -> [held-out docs, hits]
+    gold_terms = candidate_terms(docs) if extra else None
     for f in range(k):
         train = [d for d in docs if folds[d.doc_id] != f]
         candidates = gold_first_terms(train, extra)
+        # a term gold/train has is counted only in the folds whose training documents have it, as
+        # without the extra documents: they add terms, and change nothing about gold's own
+        not_counted = set(gold_terms) - set(candidate_terms(train)) if extra else set()
         finder = TermFinder(candidates)
         for d in by_fold[f]:
             for low in finder.found(d.lower):
+                if low in not_counted:
+                    continue
                 typ, cid, _form, _support = candidates[low]
                 s = stats[(low, typ, cid)]
                 s[0] += 1
@@ -222,7 +229,9 @@ def cross_validated_terms(docs: list, k: int = 5, seed: int = 7, extra: list = (
     for low, (typ, cid, form, support) in sorted(gold_first_terms(docs, extra).items()):
         n, hits = stats.get((low, typ, cid), (0, 0))
         rows.append({"term": form, "type": typ, "concept_id": cid, "support_docs": support,
-                     "heldout_docs": n, "heldout_hits": hits, "precision": round(hits / n, 3) if n else ""})
+                     "heldout_docs": n, "heldout_hits": hits, "precision": round(hits / n, 3) if n else "",
+                     # a term gold/train has, or one only the extra (silver) documents have
+                     "source": "gold" if gold_terms is None or low in gold_terms else "silver"})
     return rows
 
 
@@ -275,6 +284,12 @@ def write_terms(rows: list, path: Path, source: str = "../shared/gold/train") ->
         for r in rows:
             writer.writerow({c: r.get(c, "") for c in MINED_COLUMNS})
     return path
+
+
+def shipped_terms() -> list:
+    """The shipped mined terms: pipeline/kb/mined_terms.tsv (gold/train's) and silver_terms.tsv (the
+    silver documents' only, `source` "silver"), as `AlsEntities.use_mined_terms` takes them."""
+    return read_terms(MINED_TERMS_FILE) + [dict(r, source="silver") for r in read_terms(SILVER_TERMS_FILE)]
 
 
 def read_terms(path: Path) -> list:

@@ -112,6 +112,19 @@ def labelled_dataset(nlp, classifier: ClaimClassifier, gold_docs: list[GoldDocum
     return rows
 
 
+def silver_dataset(nlp, classifier: ClaimClassifier, silver_docs: list[GoldDocument],
+                   weight: float = 1.0) -> list[LabelledCandidate]:
+    """`labelled_dataset` of the silver documents, read without the entity step's silver names: those
+    were mined from these very documents, and would give their candidates the annotators' own
+    mentions, which unseen text does not have."""
+    entities = nlp.get_pipe("entities")
+    matcher, entities.silver_matcher = entities.silver_matcher, None
+    try:
+        return labelled_dataset(nlp, classifier, silver_docs, weight)
+    finally:
+        entities.silver_matcher = matcher
+
+
 def corpus_dataset(nlp, classifier: ClaimClassifier, corpus_docs: list, weight: float = 1.0,
                    relation_head: bool = True, known_predicate_only: bool = False) -> list[LabelledCandidate]:
     """Labelled candidates of public relation corpora (`claim_corpora.py`): the corpus's own
