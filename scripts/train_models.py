@@ -53,6 +53,14 @@ def run_step(name: str, command: list[str]) -> float:
     return time.time() - started
 
 
+def table_entry(name: str, description: str) -> dict:
+    """A table's or word list's manifest entry: how many entries it holds, and from what."""
+    path = ROOT / description
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    entries = max(0, len(lines) - 1) if path.suffix == ".tsv" else len(lines)  # a table's first line is its header
+    return {"file": description, "entries": entries, "trained_on": TABLE_SOURCES[name]}
+
+
 def write_manifest(seconds: dict[str, float]) -> Path:
     target = MODELS / "manifest.json"
     previous = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else {}
@@ -62,21 +70,15 @@ def write_manifest(seconds: dict[str, float]) -> Path:
         if path.suffix == ".json" and path.is_file():
             entry = json.loads(path.read_text(encoding="utf-8"))
             manifest[name] = {"file": description, **{k: entry[k] for k in sorted(entry) if k not in ("features", "vocabulary")}}
-        elif path.is_file():  # a table or a word list: how many entries it holds
-            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-            is_table = path.suffix == ".tsv"
-            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1) if is_table else len(lines),
-                              "trained_on": TABLE_SOURCES[name]}
+        elif path.is_file():
+            manifest[name] = table_entry(name, description)
             if name in seconds:
                 manifest[name]["training_seconds"] = round(seconds[name])
             elif "training_seconds" in previous.get(name, {}):  # a step not run this time keeps its figure
                 manifest[name]["training_seconds"] = previous[name]["training_seconds"]
     for step, name, description in EXTRA_TABLES:
-        path = ROOT / description
-        if path.is_file():
-            lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-            manifest[name] = {"file": description, "entries": max(0, len(lines) - 1), "trained_on": TABLE_SOURCES[name],
-                              "written_by": step}
+        if (ROOT / description).is_file():
+            manifest[name] = {**table_entry(name, description), "written_by": step}
     target.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8")
     return target
 

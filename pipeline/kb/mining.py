@@ -210,12 +210,14 @@ def cross_validated_terms(docs: list, k: int = 5, seed: int = 7, extra: list = (
         by_fold[folds[d.doc_id]].append(d)
     stats = defaultdict(lambda: [0, 0])  # (low, type, cid) -> [held-out docs, hits]
     gold_terms = candidate_terms(docs) if extra else None
+    extra_terms = candidate_terms(extra) if extra else {}
     for f in range(k):
         train = [d for d in docs if folds[d.doc_id] != f]
-        candidates = gold_first_terms(train, extra)
+        train_terms = candidate_terms(train)
+        candidates = {**extra_terms, **train_terms}  # gold_first_terms(train, extra)
         # a term gold/train has is counted only in the folds whose training documents have it, as
         # without the extra documents: they add terms, and change nothing about gold's own
-        not_counted = set(gold_terms) - set(candidate_terms(train)) if extra else set()
+        not_counted = set(gold_terms) - set(train_terms) if extra else set()
         finder = TermFinder(candidates)
         for d in by_fold[f]:
             for low in finder.found(d.lower):
