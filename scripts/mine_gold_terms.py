@@ -9,7 +9,8 @@ Each entity line and fact argument is a candidate; a candidate is kept when its 
 document-level cross-validated precision on gold/train holds (see pipeline/kb/mining.py; a silver
 document adds names, never counts). A term gold/train has takes gold's reading and goes to
 mined_terms.tsv (the dictionary step); a term only the silver documents have goes to
-silver_terms.tsv (`alsfacts_silver_terms`, after the NER, where no mention lies). gold/dev and
+silver_terms.tsv, which the entity step matches last (`AlsEntities._add_silver_terms`: by length,
+never over another match's span; the NER reads the mentions chosen without them). gold/dev and
 gold/seed, the model-selection sets, are never read.
 """
 from __future__ import annotations
@@ -29,9 +30,10 @@ from pipeline.training.silver import load_silver_documents  # noqa: E402
 
 TRAIN_DIR = ROOT / ".." / "shared" / "gold" / "train"
 MIN_PRECISION = 0.5
-# mine the silver documents' names too? Since December 7 (session 29), yes: the terms only they have fill
-# gaps after the NER (alsfacts_silver_terms). Merged into the dictionary step instead (December 6), they had
-# overridden its handling of drug codes, formulas and defined abbreviations, and changed the NER's features.
+# mine the silver documents' names too? Since December 7 (session 29), yes: the terms only they have are
+# matched last in the entity step, never over another match's span, and the NER does not read them. Merged
+# with the dictionary's matches instead (December 6), they had overridden its handling of drug codes,
+# formulas and defined abbreviations, and changed the NER's features.
 MINE_SILVER = True
 
 
