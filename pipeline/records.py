@@ -12,6 +12,7 @@ from bisect import bisect_right
 from spacy.tokens import Doc, Span
 
 from pipeline.components import sentence_spans, span_extension
+from pipeline.components.anaphora import refers_back
 from pipeline.components.mention_phrases import stands_for_population
 from pipeline.ingest import Document
 from pipeline.schema import SYMMETRIC_PREDICATES
@@ -72,14 +73,16 @@ def facts_of(doc: Doc) -> list:
 
 def table_entities(doc: Doc, facts: list | None = None) -> list[Span]:
     """The mentions the entities table lists: every entity of the Doc except a population noun
-    ("patients") that no fact takes as an argument. FACTS_SPEC §3 types such a noun DISEASE
+    ("patients") or a word standing for its referent ("It", "this mutation", "the disease":
+    `alsfacts_anaphora`) that no fact takes as an argument. FACTS_SPEC §3 types such a noun DISEASE
     only as the object of `safe_in`, `higher_in` or `lower_in`; annotators do not list it as a
     disease mention (BC5CDR does not either: 520 of the pipeline's 2,144 false positives on its
-    development split were these nouns). `facts`: the Doc's facts when not `doc._.facts`."""
+    development split were these nouns), nor a pronoun, whose referent is listed already.
+    `facts`: the Doc's facts when not `doc._.facts`."""
     facts = facts_of(doc) if facts is None else facts
     arguments = {(span.start_char, span.end_char) for fact in facts for span in (fact.subject, fact.object)}
     return [ent for ent in doc.ents
-            if not stands_for_population(ent) or (ent.start_char, ent.end_char) in arguments]
+            if not (stands_for_population(ent) or refers_back(ent)) or (ent.start_char, ent.end_char) in arguments]
 
 
 def doc_rows(doc: Doc, document: Document) -> dict[str, list[dict]]:

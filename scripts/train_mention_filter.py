@@ -28,7 +28,6 @@ import pandas as pd  # noqa: E402
 from pipeline.components.mention_filter import MODEL_DIR, MentionFilter  # noqa: E402
 from pipeline.evaluate import GoldSet, score_predictions  # noqa: E402
 from pipeline.kb.mining import assign_folds, load_gold_docs  # noqa: E402
-from pipeline.nlp import CONFIG_PATH, build_nlp  # noqa: E402
 from pipeline.training import mentions  # noqa: E402
 from pipeline.training.gold import GOLD, load_gold_documents  # noqa: E402
 
@@ -41,14 +40,6 @@ THRESHOLDS = (0.0, 0.3, 0.4, 0.5, 0.6)
 # P(kept) below which a mention goes. By the nested CV: entity F1 0.704 at 0.40, 0.709 at 0.50, but 0.50
 # costs two points of argument coverage (0.646 -> 0.626) that the claim steps need.
 THRESHOLD = 0.40
-
-
-def proposing_nlp():
-    """The pipeline up to the mention filter (the filter itself and what follows it left out)."""
-    import spacy
-
-    names = spacy.util.load_config(CONFIG_PATH)["nlp"]["pipeline"]
-    return build_nlp(without=tuple(names[names.index("mention_filter"):]))
 
 
 def entity_frame(docs_and_ids) -> pd.DataFrame:
@@ -104,7 +95,7 @@ def main(argv=None) -> int:
         silver = silver_mining_docs()[: args.limit or None]
         mining_docs = mining_docs + silver
         folds.update({d.doc_id: mentions.ALWAYS_MINED for d in silver})
-    nlp = proposing_nlp()
+    nlp = mentions.proposing_nlp()
     figures = {} if args.no_cv else cross_validate(nlp, gold_docs, mining_docs, folds)
     threshold = args.threshold
     rows = mentions.heldout_mentions(nlp, gold_docs, mining_docs, folds)

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.nlp import make_base_nlp
+from shared_records import TRAIN_DOCS, TRIALS, record_text
 from pipeline.components.linking import get_tfidf_linker
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,28 +78,14 @@ def test_reads_as_verb_needs_both_neighbours():
     assert not reads_as_verb(text, last, last + len("function"))  # "the function to be restored": a noun
 
 
-TRIALS = ROOT / ".." / "shared" / "data" / "als_corpus" / "trials.jsonl"
-TRAIN_DOCS = ROOT / ".." / "shared" / "gold" / "train" / "docs.jsonl"
-
-
-def _record_text(path: Path, doc_id: str) -> str:
-    if not path.exists():
-        pytest.skip(f"{path} is not beside the repository")
-    for line in path.open(encoding="utf-8"):
-        d = json.loads(line)
-        if d["id"] == doc_id:
-            return d["title"] + "\n\n" + d["text"]
-    raise AssertionError(f"{doc_id} not in {path}")
-
-
 def test_a_study_inclusion_is_no_inclusion_body(nlp):
     # ALS trial record NCT01747993 (in no gold set): "Inclusion criteria:", "Non-inclusion criteria:",
     # "the evening inclusion (day 0)", "35 months of inclusion" were Inclusion Bodies (ANATOMY), matched
     # by the plural mined term "inclusions"; gold/train's "TDP43 inclusion" (PMID:42373582) still is one
-    trial = nlp(_record_text(TRIALS, "NCT01747993"))
+    trial = nlp(record_text(TRIALS, "NCT01747993"))
     assert "Inclusion criteria" in trial.text
     assert not [e.text for e in trial.ents if e.text.lower() == "inclusion"]
-    pathology = nlp(_record_text(TRAIN_DOCS, "PMID:42373582"))
+    pathology = nlp(record_text(TRAIN_DOCS, "PMID:42373582"))
     assert any(e.text == "inclusion" and e.kb_id_ == "MESH:D002479" for e in pathology.ents)
 
 
@@ -111,7 +98,7 @@ def test_abbreviations_of_methods_and_scales_are_no_genes(nlp):
     for doc_id, sentence_word, word in [("NCT02869048", "one way ANOVA", "ANOVA"), ("NCT03293394", "MRC scale", "MRC"),
                                         ("NCT02290886", "1 million MSC", "MSC"), ("NCT03356288", "carbon dioxide (CO2)", "CO2"),
                                         ("NCT02833168", "REM sleep", "REM")]:
-        doc = nlp(_record_text(TRIALS, doc_id))
+        doc = nlp(record_text(TRIALS, doc_id))
         assert sentence_word in doc.text
         assert not [e for e in doc.ents if e.text == word and e.label_ == "GENE_OR_PROTEIN"], (doc_id, word)
 
@@ -378,7 +365,7 @@ def test_a_gene_defined_as_its_name_and_gene_keeps_its_symbol(nlp):
     # gold/train PMID:27534431: "Mutations in the optineurin gene (OPTN) …" defines OPTN by a long
     # form no dictionary match ends ("… gene"), so every "OPTN" of the abstract, the title's
     # included, was dropped as an abbreviation of nothing; gold lists OPTN as the gene
-    doc = nlp(_record_text(TRAIN_DOCS, "PMID:27534431"))
+    doc = nlp(record_text(TRAIN_DOCS, "PMID:27534431"))
     symbols = [e for e in doc.ents if e.text == "OPTN"]
     assert len(symbols) >= 5
     assert {(e.label_, e.kb_id_) for e in symbols} == {("GENE_OR_PROTEIN", "HGNC:17142")}
@@ -425,7 +412,7 @@ def test_an_unlinked_phrase_takes_the_id_of_its_head():
     nlp = make_base_nlp()
     for name in ("alsfacts_abbreviations", "alsfacts_entities", "alsfacts_descriptor_ids"):
         nlp.add_pipe(name)
-    found = ents_by_text(nlp(_record_text(TRAIN_DOCS, "PMID:42156174")))
+    found = ents_by_text(nlp(record_text(TRAIN_DOCS, "PMID:42156174")))
     assert found["cellular apoptosis"] == {("OUTCOME", "MESH:D017209")}
     found = ents_by_text(nlp("Patients had chronic inflammation and a long-term prognosis."))
     assert found["chronic inflammation"] == {("DISEASE", "MESH:D007249")}      # Inflammation
@@ -447,7 +434,7 @@ def test_silver_names_lengthen_mentions_without_changing_what_the_ner_reads(nlp)
     from pipeline.kb.mining import MINED_TERMS_FILE, read_terms, shipped_terms
 
     trials = ROOT / ".." / "shared" / "data" / "als_corpus" / "trials.jsonl"
-    text = _record_text(trials, "NCT00580593")
+    text = record_text(trials, "NCT00580593")
     entities = nlp.get_pipe("alsfacts_entities")
     with_silver = nlp(text)
     entities.use_mined_terms(read_terms(MINED_TERMS_FILE))

@@ -12,6 +12,7 @@ import pytest
 from pipeline.components.mention_filter import MODEL_DIR, MentionFilter, mention_features
 from pipeline.evaluate import entity_items, load_gold, predicted_entity_correct
 from pipeline.training.gold import GOLD, load_gold_documents
+from pipeline.training import mentions
 from pipeline.training.mentions import labelled_mentions, mention_item
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,9 +23,7 @@ needs_gold = pytest.mark.skipif(not (GOLD / "train" / "docs.jsonl").is_file(), r
 
 @pytest.fixture(scope="module")
 def proposing_nlp():
-    from pipeline.nlp import build_nlp
-
-    return build_nlp(without=("mention_filter", "descriptor_ids", "context", "strength", "claims", "claim_model"))
+    return mentions.proposing_nlp()
 
 
 @needs_gold

@@ -135,7 +135,9 @@ def test_keyboard_review_survives_reload_and_payloads_stay_inert(source, tmp_pat
     assert page.evaluate("document.activeElement.id") == "edit-predicate"
     certainty = "hypothetical" if page.input_value("#edit-certainty") != "hypothetical" else "hedged"
     page.select_option("#edit-certainty", certainty)
-    page.fill("#edit-population", "people with ALS")
+    # a population the fact does not already have (an unchanged field is no edit)
+    population = "people with ALS" if page.input_value("#edit-population") != "people with ALS" else "adults with ALS"
+    page.fill("#edit-population", population)
     page.press("#edit-population", "Enter")
     page.wait_for_url(lambda url: edited not in url)
 
@@ -166,7 +168,7 @@ def test_keyboard_review_survives_reload_and_payloads_stay_inert(source, tmp_pat
         assert row.locator(f".status-{status}").count() == 1, (key, status)
     page.goto(f"{base}/facts/{edited}?status=all")
     assert page.text_content("#status") == "edited"
-    assert "people with ALS" in page.text_content("#edits")
+    assert population in page.text_content("#edits")
     assert certainty in page.text_content("#edits")
     page.screenshot(path=str(shots / "edited_fact.png"), full_page=True)
     page.goto(f"{base}/facts/{rejected}?status=all")

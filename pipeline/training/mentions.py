@@ -101,6 +101,16 @@ def heldout_mentions(nlp, gold_docs: list[GoldDocument], mining_docs: list, fold
     return rows
 
 
+def proposing_nlp():
+    """The pipeline up to the mention filter (the filter itself and what follows it left out)."""
+    import spacy
+
+    from pipeline.nlp import CONFIG_PATH, build_nlp
+
+    names = spacy.util.load_config(CONFIG_PATH)["nlp"]["pipeline"]
+    return build_nlp(without=tuple(names[names.index("mention_filter"):]))
+
+
 def proposing_pipes(nlp) -> list[str]:
     """The pipes that propose mentions: those before the mention filter."""
     names = nlp.pipe_names
