@@ -28,6 +28,7 @@ such words as fact arguments, not as entity mentions, and the referent is listed
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 
 from spacy.language import Language
@@ -49,6 +50,7 @@ VARIANT_NOUNS = {"mutation", "variant"}
 DISEASE_NOUN = "disease"
 DETERMINERS = {"this", "the", "that"}
 GENE, DISEASE = "GENE_OR_PROTEIN", "DISEASE"
+REFERRING_EXTENSIONS = ("concept_name", "score", "mention_p")
 
 
 def refers_back(span: Span) -> bool:
@@ -57,7 +59,9 @@ def refers_back(span: Span) -> bool:
 
 
 def referring(doc: Doc, at: int, referent: Span) -> Span:
-    span = mention_like(doc, at, at + 1, referent)
+    """Token `at` as a mention standing for `referent` (its type, id, concept name and score; a
+    pronoun is no abbreviation even where its referent is one)."""
+    span = mention_like(doc, at, at + 1, referent, REFERRING_EXTENSIONS)
     doc.user_data[("._.", "refers_to", span.start_char, span.end_char)] = referent.text
     return span
 
@@ -82,23 +86,19 @@ def topic_referent(mentions: list[Span], concept_counts: Counter) -> Span | None
     """Of a sentence's linked mentions, the one the document names most often (the earliest on a
     tie), if it is of a type a pronoun argument takes: "Its pathogenesis remains unknown" after
     a sentence about ALS names no gene or drug."""
-    linked = [m for m in mentions if m.kb_id_]
-    if not linked:
-        return None
-    topic = max(linked, key=lambda m: (concept_counts[m.kb_id_], -m.start))
-    return topic if topic.label_ in REFERENT_TYPES else None
+    topic = most_named([m for m in mentions if m.kb_id_], concept_counts)
+    return topic if topic is not None and topic.label_ in REFERENT_TYPES else None
+
+
+def most_named(mentions: list[Span], concept_counts: Counter) -> Span | None:
+    """The mention whose concept the document names most often, the earliest on a tie."""
+    return max(mentions, key=lambda m: (concept_counts[m.kb_id_], -m.start)) if mentions else None
 
 
 def standing_alone(words: list[str], i: int) -> bool:
     """"the disease" / "this disease" with no noun after it ("the disease.", "the disease can")."""
     return 0 < i and words[i - 1] in DETERMINERS and (
         i + 1 == len(words) or words[i + 1] in FUNCTION_WORDS or not words[i + 1].isalpha())
-
-
-def dominant_disease_mention(ents: list[Span], concept_counts: Counter) -> Span | None:
-    """A mention of the disease concept the document names most often."""
-    diseases = [e for e in ents if e.label_ == DISEASE and e.kb_id_]
-    return max(diseases, key=lambda e: (concept_counts[e.kb_id_], -e.start)) if diseases else None
 
 
 def mentions_by_sentence(sents: list[Span], ents: list[Span]) -> list[list[Span]]:
@@ -126,23 +126,24 @@ class Anaphora:
         words = lower_words(doc)
         variant_nouns = [i for i, word in enumerate(words) if word in VARIANT_NOUNS]
         disease_nouns = [i for i, word in enumerate(words) if word == DISEASE_NOUN]
-        main_disease = dominant_disease_mention(ents, concept_counts)
+        main_disease = most_named([e for e in ents if e.label_ == DISEASE and e.kb_id_], concept_counts)
         added = []
         for index in range(1, len(sents)):
-            sent, previous = sents[index], by_sentence[index - 1]
-            at = opening_pronoun(words, sent.start, sent.end)
-            if at is not None and at not in taken:
-                referent = topic_referent(previous, concept_counts)
-                if referent is not None:
-                    added.append(referring(doc, at, referent))
-                    taken.add(at)
-            for i in variant_nouns:
-                if sent.start < i < sent.end and words[i - 1] in DETERMINERS and i not in taken:
-                    before = [m for m in previous + by_sentence[index] if m.end <= i - 1]
-                    genes = [m for m in before if m.label_ == GENE and m.kb_id_]
-                    if genes:
-                        added.append(referring(doc, i, genes[-1]))
-                        taken.add(i)
+            at = opening_pronoun(words, sents[index].start, sents[index].end)
+            referent = topic_referent(by_sentence[index - 1], concept_counts) if at is not None else None
+            if referent is not None and at not in taken:
+                added.append(referring(doc, at, referent))
+                taken.add(at)
+        sentence_starts = [sent.start for sent in sents]
+        for i in variant_nouns:
+            index = bisect_right(sentence_starts, i) - 1
+            if index < 1 or i == sents[index].start or words[i - 1] not in DETERMINERS or i in taken:
+                continue
+            before = [m for m in by_sentence[index - 1] + by_sentence[index] if m.end <= i - 1]
+            genes = [m for m in before if m.label_ == GENE and m.kb_id_]
+            if genes:
+                added.append(referring(doc, i, genes[-1]))
+                taken.add(i)
         if main_disease is not None:
             for i in disease_nouns:
                 if i not in taken and standing_alone(words, i):

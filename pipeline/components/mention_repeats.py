@@ -68,10 +68,10 @@ def kept_names(ents, text: str | None = None) -> dict[str, Span]:
     return {key: ent for key, ent in names.items() if len(readings[key]) == 1}
 
 
-def mention_like(doc: Doc, start: int, end: int, source: Span) -> Span:
-    """Tokens start..end as a mention with `source`'s type and id, and its extension values."""
+def mention_like(doc: Doc, start: int, end: int, source: Span, extensions: tuple = COPIED_EXTENSIONS) -> Span:
+    """Tokens start..end as a mention with `source`'s type and id, and its `extensions` values."""
     span = Span(doc, start, end, label=source.label_, kb_id=source.kb_id_)
-    for name in COPIED_EXTENSIONS:
+    for name in extensions:
         value = doc.user_data.get(("._.", name, source.start_char, source.end_char))
         if value is not None:
             doc.user_data[("._.", name, span.start_char, span.end_char)] = value
