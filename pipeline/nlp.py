@@ -34,7 +34,7 @@ def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
     from pipeline.components import (  # noqa: F401
         abbreviations, anaphora, claim_model, claims, context, descriptors, entities, mention_filter, mention_repeats,
-        ner, sentences, strength,
+        ner, sentences, strength, trial_registries,
     )
 
 

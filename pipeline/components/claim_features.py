@@ -55,10 +55,6 @@ def _bucket(n: int, edges=(0, 1, 2, 3, 5, 8, 13, 21, 34)) -> str:
     return "more"
 
 
-def _head(span: Span, words: list[str]) -> str:
-    return words[span.end - 1]
-
-
 def sentence_triggers(doc: Doc, sent: Span) -> list:
     """The claim triggers (spaCy PhraseMatcher over the trigger table) inside a sentence,
     as the rule extractor found them."""
@@ -92,29 +88,43 @@ def candidates(doc: Doc, sent: Span, ents: list[Span], rule_facts: list, cue_sig
     shared += sorted({f"sw={words[i]}" for i in range(sent.start, sent.end)
                       if words[i].isalpha() and words[i] not in SENTENCE_STOP_WORDS})
     # what each mention brings to every pair it is in, worked out once per mention
-    own = {(e.start, e.end): _mention_features(doc, e) for e in ents}
+    mentions = [_Mention(e.start, e.end, e.label_, *_mention_features(doc, e)) for e in ents]
+    bounds = [(m.start, m.end) for m in mentions]
+    sent_start, sent_end = sent.start, sent.end
     out = []
-    for i, first in enumerate(ents):
-        for second in ents[i + 1:]:
+    for i, first in enumerate(mentions):
+        for j in range(i + 1, len(mentions)):
+            second = mentions[j]
             if second.start - first.end > MAX_GAP:
                 break
             if second.start < first.end:  # overlapping mentions
                 continue
             feats = list(shared)
-            feats.extend(_pair_features(doc, words, sent, first, second, ents, trigger_at, cue_sign,
-                                        own[(first.start, first.end)], own[(second.start, second.end)]))
+            feats.extend(_pair_features(words, sent_start, sent_end, first, second, bounds, trigger_at, cue_sign))
             rule = rules.get((first.start, second.start))
             if rule is not None:
                 fact, forward = rule
                 direction = "fwd" if forward else "rev"
                 kind = fact.extractor.split(":")[0] + ":" + fact.extractor.split(":")[1] if ":" in fact.extractor else fact.extractor
                 feats += ["rule", f"rule={fact.predicate}", f"rule={fact.predicate}:{direction}", f"rule_kind={kind}",
-                          f"rule_neg={fact.negated}", f"rule={fact.predicate}:{first.label_}:{second.label_}"]
-                out.append(Candidate(first, second, sent, feats, fact, forward))
+                          f"rule_neg={fact.negated}", f"rule={fact.predicate}:{first.label}:{second.label}"]
+                out.append(Candidate(ents[i], ents[j], sent, feats, fact, forward))
             else:
                 feats.append("norule")
-                out.append(Candidate(first, second, sent, feats))
+                out.append(Candidate(ents[i], ents[j], sent, feats))
     return out
+
+
+@dataclass(frozen=True)
+class _Mention:
+    """What the pair features read of one mention, read once: a Span's attributes are slow to
+    read again for every pair."""
+    start: int
+    end: int
+    label: str
+    confidence: str
+    source: str
+    attribute: str
 
 
 def _mention_features(doc: Doc, span: Span) -> tuple[str, str, str]:
@@ -123,78 +133,85 @@ def _mention_features(doc: Doc, span: Span) -> tuple[str, str, str]:
             comparisons.attribute(doc, span))
 
 
-def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sign,
-                   own_a: tuple, own_b: tuple) -> list[str]:
-    ta, tb = a.label_, b.label_
-    between = list(range(a.end, b.start))
-    gap = len(between)
+NEGATED_TRIGGER_CUES = phrases.NEGATION_CUES | {"not"}
+TRIGGER_PREPOSITIONS = ("by", "with", "in", "to", "of", "between")
+
+
+def _pair_features(words: list[str], sent_start: int, sent_end: int, a: _Mention, b: _Mention, bounds: list,
+                   trigger_at: dict, cue_sign: dict) -> list[str]:
+    ta, tb = a.label, b.label
+    a_start, a_end, b_start, b_end = a.start, a.end, b.start, b.end
+    between = range(a_end, b_start)
+    bw = words[a_end:b_start]
+    gap = len(bw)
+    inside = [(s, e) for s, e in bounds if a_end <= s and e <= b_start]
     f = [f"ta={ta}", f"tb={tb}", f"tab={ta}|{tb}", f"gap={_bucket(gap)}",
-         f"ha={_head(a, words)}", f"hb={_head(b, words)}",
-         f"ents_between={_bucket(sum(1 for e in ents if a.end <= e.start and e.end <= b.start), (0, 1, 2, 4))}"]
+         f"ha={words[a_end - 1]}", f"hb={words[b_end - 1]}",
+         f"ents_between={_bucket(len(inside), (0, 1, 2, 4))}"]
     if gap <= MAX_BETWEEN_WORDS:
-        f += [f"bw={words[i]}" for i in between]
-        f += [f"bb={words[i]}_{words[i + 1]}" for i in between[:-1]]
-        f.append("bseq=" + "_".join(words[i] for i in between))
+        f += [f"bw={w}" for w in bw]
+        f += [f"bb={w}_{v}" for w, v in zip(bw, bw[1:])]
+        f.append("bseq=" + "_".join(bw))
     else:
-        f += [f"bwl={words[i]}" for i in between[:4]] + [f"bwr={words[i]}" for i in between[-4:]]
-    if between:
-        f += [f"b1={words[between[0]]}", f"bl={words[between[-1]]}"]
+        f += [f"bwl={w}" for w in bw[:4]] + [f"bwr={w}" for w in bw[-4:]]
+    if gap:
+        f += [f"b1={bw[0]}", f"bl={bw[-1]}"]
     for k in (1, 2, 3):
-        if a.start - k >= sent.start:
-            f.append(f"pa{k}={words[a.start - k]}")
-        if b.end + k - 1 < sent.end:
-            f.append(f"nb{k}={words[b.end + k - 1]}")
-    if a.start - 1 >= sent.start and b.end < sent.end:
-        f.append(f"around={words[a.start - 1]}_{words[b.end]}")
+        if a_start - k >= sent_start:
+            f.append(f"pa{k}={words[a_start - k]}")
+        if b_end + k - 1 < sent_end:
+            f.append(f"nb{k}={words[b_end + k - 1]}")
+    if a_start - 1 >= sent_start and b_end < sent_end:
+        f.append(f"around={words[a_start - 1]}_{words[b_end]}")
     # trigger classes between, before and after the pair
     seen = set()
-    for i in between:
-        trig = trigger_at.get(i)
-        if trig is not None and trig.start not in seen:
-            seen.add(trig.start)
-            f += [f"trb={trig.predicate}:{trig.kind}", f"trb={trig.predicate}", f"trbw={words[trig.start]}",
-                  f"trb={trig.predicate}|{ta}|{tb}", f"trb_strength={trig.strength}"]
-            if trig.start > sent.start and words[trig.start - 1] in phrases.NEGATION_CUES | {"not"}:
-                f.append("trb_negated")
-            if trig.end < len(words) and words[trig.end] in ("by", "with", "in", "to", "of", "between"):
-                f.append(f"trb_prep={trig.predicate}:{words[trig.end]}")
+    if trigger_at:
+        for i in between:
+            trig = trigger_at.get(i)
+            if trig is not None and trig.start not in seen:
+                seen.add(trig.start)
+                f += [f"trb={trig.predicate}:{trig.kind}", f"trb={trig.predicate}", f"trbw={words[trig.start]}",
+                      f"trb={trig.predicate}|{ta}|{tb}", f"trb_strength={trig.strength}"]
+                if trig.start > sent_start and words[trig.start - 1] in NEGATED_TRIGGER_CUES:
+                    f.append("trb_negated")
+                if trig.end < len(words) and words[trig.end] in TRIGGER_PREPOSITIONS:
+                    f.append(f"trb_prep={trig.predicate}:{words[trig.end]}")
     if not seen:
         f.append("no_trigger_between")
-    for i in range(max(sent.start, a.start - 6), a.start):
-        trig = trigger_at.get(i)
-        if trig is not None:
-            f += [f"trbefore={trig.predicate}:{trig.kind}", f"trbeforew={words[trig.start]}"]
-            break
-    for i in range(b.end, min(sent.end, b.end + 6)):
-        trig = trigger_at.get(i)
-        if trig is not None:
-            f += [f"trafter={trig.predicate}:{trig.kind}", f"trafterw={words[trig.start]}"]
-            break
+    if trigger_at:
+        for i in range(max(sent_start, a_start - 6), a_start):
+            trig = trigger_at.get(i)
+            if trig is not None:
+                f += [f"trbefore={trig.predicate}:{trig.kind}", f"trbeforew={words[trig.start]}"]
+                break
+        for i in range(b_end, min(sent_end, b_end + 6)):
+            trig = trigger_at.get(i)
+            if trig is not None:
+                f += [f"trafter={trig.predicate}:{trig.kind}", f"trafterw={words[trig.start]}"]
+                break
     # comparison signs
-    for i in between:
-        if words[i] in cue_sign:
-            f.append(f"cmpb={cue_sign[words[i]]}")
-    for i in range(max(sent.start, a.start - 3), a.start):
+    for w in bw:
+        if w in cue_sign:
+            f.append(f"cmpb={cue_sign[w]}")
+    for i in range(max(sent_start, a_start - 3), a_start):
         if words[i] in cue_sign:
             f.append(f"cmpa={cue_sign[words[i]]}")
-    for i in range(b.end, min(sent.end, b.end + 3)):
+    for i in range(b_end, min(sent_end, b_end + 3)):
         if words[i] in cue_sign:
             f.append(f"cmpa2={cue_sign[words[i]]}")
-    for i in range(max(sent.start, b.start - 3), b.start):
+    for i in range(max(sent_start, b_start - 3), b_start):
         if words[i] in cue_sign:
             f.append(f"cmpbb={cue_sign[words[i]]}")
     # structure: brackets, coordination, clause breaks, negation
-    bw = [words[i] for i in between]
     if "(" in bw or ")" in bw:
         f.append("paren_between")
-    if a.start > sent.start and words[a.start - 1] == "(":
+    if a_start > sent_start and words[a_start - 1] == "(":
         f.append("a_in_paren")
-    if b.start > sent.start and words[b.start - 1] == "(":
+    if b_start > sent_start and words[b_start - 1] == "(":
         f.append("b_in_paren")
-    if between and all(w in COORDINATION_WORDS for w in bw):
+    if bw and all(w in COORDINATION_WORDS for w in bw):
         f.append("coordinated")
-    inside = [e for e in ents if a.end <= e.start and e.end <= b.start]
-    if inside and all(w in COORDINATION_WORDS or any(e.start <= i < e.end for e in inside)
+    if inside and all(w in COORDINATION_WORDS or any(s <= i < e for s, e in inside)
                       for w, i in zip(bw, between)):
         f.append("coordinated_list")
     for w in bw:
@@ -208,22 +225,21 @@ def _pair_features(doc, words, sent, a: Span, b: Span, ents, trigger_at, cue_sig
             f.append("member_marker")
     if bw.count(",") >= 2:
         f.append("commas_between")
-    if any(words[i] in phrases.NEGATION_CUES for i in range(max(sent.start, a.start - 4), a.start)):
+    if any(words[i] in phrases.NEGATION_CUES for i in range(max(sent_start, a_start - 4), a_start)):
         f.append("neg_before")
-    if words[b.start - 1] in ("in", "among") and tb == "DISEASE":
+    if words[b_start - 1] in ("in", "among") and tb == "DISEASE":
         f.append("b_setting")
-    if words[b.start] in phrases.POPULATION_NOUNS or words[b.end - 1] in phrases.POPULATION_NOUNS:
+    if words[b_start] in phrases.POPULATION_NOUNS or words[b_end - 1] in phrases.POPULATION_NOUNS:
         f.append("b_population")
-    if words[a.end - 1] in phrases.POPULATION_NOUNS:
+    if words[a_end - 1] in phrases.POPULATION_NOUNS:
         f.append("a_population")
     if any(w in phrases.TREATMENT_NOUNS for w in bw[:2]):
         f.append("a_treatment_noun")
-    for side, (confidence, source, _) in (("a", own_a), ("b", own_b)):  # how sure the mention steps were of each argument
-        f.append(f"conf_{side}={confidence}")
-        f.append(f"src_{side}={source}")
-    attr_a, attr_b = own_a[2], own_b[2]
-    if attr_a:
-        f.append(f"attr_a={attr_a}")
-    if attr_b:
-        f.append(f"attr_b={attr_b}")
+    for side, m in (("a", a), ("b", b)):  # how sure the mention steps were of each argument
+        f.append(f"conf_{side}={m.confidence}")
+        f.append(f"src_{side}={m.source}")
+    if a.attribute:
+        f.append(f"attr_a={a.attribute}")
+    if b.attribute:
+        f.append(f"attr_b={b.attribute}")
     return f

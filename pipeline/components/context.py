@@ -21,10 +21,11 @@ far a sentence's context reaches, following the gold annotation:
   population (and a comparator / sample size named with it) carries on to later
   sentences of human studies (observational, clinical trial, review); a
   subgroup count ("six treated with tofersen") gives the size of its subgroup.
-* A report on other people's studies (news): a registered trial (NCT id) carries
-  its id, phase, sample size and `clinical_trial` to the rest of its section (until a
-  heading); a cited journal carries to the next sentence when that one refers
-  back to "the study"; other cues stay in their sentence.
+* A report on other people's studies (news): a registered trial (its NCT or other
+  registration number, trial_registries.py) carries its id, phase, sample size and
+  `clinical_trial` to the rest of its section (until a heading); a cited journal
+  carries to the next sentence when that one refers back to "the study"; other cues
+  stay in their sentence.
 
 Extensions: `doc._.doc_context` (document-level defaults), `doc._.sentence_context`
 (sentence start char -> its own fields), `doc._.context_scope` (sentence start
@@ -52,6 +53,7 @@ from spacy.vocab import Vocab
 
 from pipeline.components import doc_text, lower_words
 from pipeline.components.certainty import CueMatcher, clause_ids_of, folded_text, read_table
+from pipeline.components.trial_registries import REGISTRY_WORD, may_start_number, registry_numbers
 
 DATA_DIR = Path(__file__).with_name("data")
 CUE_TABLE = DATA_DIR / "context_cues.tsv"
@@ -74,7 +76,6 @@ HEALTHY_WORDS = {"healthy", "control", "unaffected", "normal"}
 SUBTYPE_MENTION = re.compile(r"\b(sporadic|familial) (ALS|amyotrophic lateral sclerosis)\b", re.I)
 WITH_STOP = STOP_WORDS | {"who", "were", "was", "showed", "had", "exhibited", "demonstrated", "treated", "receiving"}
 ANAPHORIC_STARTS = re.compile(r"^(the|this|that|these) (same )?(study|studies|research|researchers|team|authors|findings|work)\b", re.I)
-NCT = re.compile(r"^NCT\d{8}$")
 PHASE_VALUE = re.compile(r"^(i{1,3}|iv|[0-4])([ab])?(/(i{1,3}|iv|[0-4])([ab])?)?$", re.I)
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "0": "0", "1": "1", "2": "2", "3": "3", "4": "4"}
 WORD_NUMBERS = {
@@ -375,14 +376,12 @@ def read_sentence(sent: Span, doc_hits: list[Hit] | None = None, words: list[str
             study_type = "animal_model" if hit.cue.field == "species" else hit.cue.value
             type_weights[study_type] += hit.cue.weight
             (strong if hit.cue.weight >= 2 else weak).add(study_type)
-    for k, word in enumerate(words if "NCT" in text else ()):
-        if word.startswith("nct") and NCT.match(doc[sent.start + k].text):
-            nct = doc[sent.start + k].text
-            own["trial_id"] = f"clinicaltrials:{nct}"
-            own.setdefault("study_type", "clinical_trial")
-            strong.add("clinical_trial")
-            type_weights["clinical_trial"] += 2
-            break
+    numbers = registry_numbers(text) if may_start_number(text) else ()
+    if numbers:
+        own["trial_id"] = numbers[0].trial_id
+        own.setdefault("study_type", "clinical_trial")
+        strong.add("clinical_trial")
+        type_weights["clinical_trial"] += 2
     phase = _phase(sent, lower) if "phase" in words else None
     if phase:
         own["trial_phase"] = phase
@@ -522,7 +521,7 @@ def _sentences_to_read(doc: Doc, sents: list[Span], hits: list[list[Hit]]) -> li
     lowers = lower_words(doc)
     needed = [bool(h) or not READER_WORDS.isdisjoint(lowers[s.start:s.end]) for s, h in zip(sents, hits)]
     text, folded = doc_text(doc), folded_text(doc)
-    checks = [(text, "NCT")] if "NCT" in text else []
+    checks = [(text, match.group(0)) for match in REGISTRY_WORD.finditer(text)]
     checks += [(folded, piece) for piece in ("n=", "sporadic ", "familial ") if piece in folded]
     for k, sent in enumerate(sents if checks else ()):
         if not needed[k]:

@@ -11,7 +11,8 @@ Sources of mentions, in order of trust:
      when similar enough and otherwise kept typed with an empty concept id:
      drug-like words and drug codes ("QRL-201", "AMX0035", "COYA 302"),
      "<modifier> cells/therapy/disease" phrases;
-  5. trial registry ids (NCT########).
+  5. ClinicalTrials.gov ids (NCT########); the other registries' numbers are added after the
+     NER and the mention filter (trial_registries.py), whose inputs stay as they were trained.
 Overlaps are resolved longest-first. Tokens are split where a mention ends inside a
 hyphenated or slashed token ("TNF-α/NF-κB"), so spans keep exact character offsets.
 Span extensions: concept_name (str), score (float), abbreviation_of (str).
@@ -35,6 +36,7 @@ from pipeline.components.claim_phrases import RELATIVE_PRONOUNS
 from pipeline.components.formulas import FORMULAS, COUNT_TOKEN_RE, find_formula, token_role
 from pipeline.components.linking import DictionaryMatcher, Match, doc_text, get_tfidf_linker
 from pipeline.components.mention_phrases import HEADS, PHRASE_HEAD_FLAG, is_phrase_head, phrase_mentions
+from pipeline.components.trial_registries import NCT_NUMBER
 from pipeline.kb.mining import MinedLayer, shipped_terms
 
 for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of", "")):
@@ -43,7 +45,6 @@ for _name, _default in (("concept_name", ""), ("score", 0.0), ("abbreviation_of"
 if not Doc.has_extension("abbreviations"):
     Doc.set_extension("abbreviations", default=[])
 
-NCT_RE = re.compile(r"NCT\d{8}")
 DRUG_SUFFIX_RE = re.compile(
     r"^[a-z]{3,}(?:mab|nib|ersen|rsen|tide|stat|semtiv|parib|ciclib|zomib|lisib|tinib|vir|"
     r"pril|sartan|olol|azole|cycline|mycin|floxacin|dronate|gliptin|glutide|setron|triptan|"
@@ -145,7 +146,7 @@ def word_flags(text: str) -> int:
         flags |= F_HEAD
     if not text.isalpha() and CODE_MODIFIER_RE.search(text):
         flags |= F_CODE_MODIFIER
-    if "NCT" in text and NCT_RE.search(text):
+    if "NCT" in text and NCT_NUMBER.search(text):
         flags |= F_NCT
     role = token_role(text)
     if role == 2:
@@ -431,7 +432,7 @@ class AlsEntities:
             info = infos[i]
             flags = info.flags
             if flags & F_NCT:
-                for m in re.finditer(NCT_RE, info.text):
+                for m in re.finditer(NCT_NUMBER, info.text):
                     out.append(Match(idx + m.start(), idx + m.end(), "clinicaltrials:" + m.group(0), "TRIAL",
                                      m.group(0), 1.0))
                 continue
