@@ -521,7 +521,7 @@ def _sentences_to_read(doc: Doc, sents: list[Span], hits: list[list[Hit]]) -> li
     lowers = lower_words(doc)
     needed = [bool(h) or not READER_WORDS.isdisjoint(lowers[s.start:s.end]) for s, h in zip(sents, hits)]
     text, folded = doc_text(doc), folded_text(doc)
-    checks = [(text, match.group(0)) for match in REGISTRY_WORD.finditer(text)]
+    checks = [(text, word) for word in sorted({match.group(0) for match in REGISTRY_WORD.finditer(text)})]
     checks += [(folded, piece) for piece in ("n=", "sporadic ", "familial ") if piece in folded]
     for k, sent in enumerate(sents if checks else ()):
         if not needed[k]:

@@ -77,17 +77,17 @@ class TrialRegistries:
         if not may_start_number(text):
             return doc
         numbers = [n for n in registry_numbers(text) if not n.concept_id]  # NCT ids: alsfacts_entities
-        spans = [span for span in (doc.char_span(n.start, n.end, label="TRIAL") for n in numbers) if span is not None]
-        if not spans:
+        ents = list(doc.ents)  # read once: each read of doc.ents walks every token
+        present = {(e.start_char, e.end_char) for e in ents if e.label_ == "TRIAL"}
+        spans = (doc.char_span(n.start, n.end, label="TRIAL") for n in numbers if (n.start, n.end) not in present)
+        new = [span for span in spans if span is not None]
+        if not new:
             return doc
-        new = [span for span in spans if not any(e.start == span.start and e.end == span.end and e.label_ == "TRIAL"
-                                                  for e in doc.ents)]
-        if new:
-            kept = [e for e in doc.ents if not any(e.start < span.end and span.start < e.end for span in new)]
-            for span in new:
-                doc.user_data[("._.", "concept_name", span.start_char, span.end_char)] = span.text
-                doc.user_data[("._.", "score", span.start_char, span.end_char)] = 1.0
-            doc.ents = sorted(kept + new, key=lambda span: span.start)
+        kept = [e for e in ents if not any(e.start < span.end and span.start < e.end for span in new)]
+        for span in new:
+            doc.user_data[("._.", "concept_name", span.start_char, span.end_char)] = span.text
+            doc.user_data[("._.", "score", span.start_char, span.end_char)] = 1.0
+        doc.ents = sorted(kept + new, key=lambda span: span.start)
         return doc
 
 
