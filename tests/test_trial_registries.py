@@ -71,3 +71,6 @@ def test_a_chinese_registry_number_and_numbers_that_are_not_trials():
     # a gene family that starts like a registry (KCTD), a receptor (NTR1) and a number of the wrong
     # length are no registration numbers
     assert registry_numbers("KCTD13 and NTR1 were expressed; ISRCTN1234567 was withdrawn.") == []
+    # the Indian and Australian registries' formats (none of ../shared has one)
+    text = "registered with CTRI (CTRI/2019/03/018120) and ANZCTR (ACTRN12618000534280)"
+    assert [n.trial_id for n in registry_numbers(text)] == ["CTRI/2019/03/018120", "ACTRN12618000534280"]

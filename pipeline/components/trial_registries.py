@@ -1,5 +1,5 @@
 """Trial registration numbers: ClinicalTrials.gov's NCT ids and those of the other WHO primary
-registries (ISRCTN, EudraCT, ANZCTR, ChiCTR, DRKS, jRCT, UMIN, CRIS, TCTR, PACTR, IRCT, NTR).
+registries (ISRCTN, EudraCT, ANZCTR, ChiCTR, CTRI, DRKS, jRCT, UMIN, CRIS, TCTR, PACTR, IRCT, NTR).
 
 FACTS_SPEC §1 gives a TRIAL mention the id `clinicaltrials:NCT…` and names no prefix for the other
 registries; gold/train lists their numbers ("ISRCTN10105285") as TRIAL mentions without an id.
@@ -30,7 +30,7 @@ REGISTRY_NUMBER = re.compile(r"""
     (?<![A-Za-z0-9])
     (?: (?P<nct>NCT)\s?(?P<nct_number>\d{8})
       | (?P<prefix>ISRCTN|ACTRN|DRKS|UMIN|KCT|TCTR|PACTR|NTR)\s?(?P<number>\d+)
-      | (?P<joined>ChiCTR(?:-[A-Z]{2,4}-)?\d{6,10}|jRCT[a-z]?\d{7,10}|IRCT\d{6,}N\d{1,3})
+      | (?P<joined>ChiCTR(?:-[A-Z]{2,4}-)?\d{6,10}|jRCT[a-z]?\d{7,10}|IRCT\d{6,}N\d{1,3}|CTRI/\d{4}/\d{2,3}/\d{6})
       | EudraCT(?:\s(?:[Nn]umber|[Nn]o\.?))?[:,]?\s*(?P<eudract>\d{4}-\d{6}-\d{2})
     )
     (?![A-Za-z0-9])
@@ -39,7 +39,7 @@ REGISTRY_NUMBER = re.compile(r"""
 NUMBER_DIGITS = {"ISRCTN": {8}, "ACTRN": {14}, "DRKS": {8}, "UMIN": {9}, "KCT": {7}, "TCTR": {11}, "PACTR": {15},
                  "NTR": {3, 4}}
 # a word that may start one: checked once per vocabulary entry before the pattern reads the text
-REGISTRY_WORD = re.compile(r"(?<![A-Za-z])(?:NCT|ISRCTN|ACTRN|DRKS|UMIN|KCT|TCTR|PACTR|NTR|ChiCTR|jRCT|IRCT|EudraCT)")
+REGISTRY_WORD = re.compile(r"(?<![A-Za-z])(?:NCT|ISRCTN|ACTRN|DRKS|UMIN|KCT|TCTR|PACTR|NTR|ChiCTR|CTRI|jRCT|IRCT|EudraCT)")
 
 
 class RegistryNumber(NamedTuple):
