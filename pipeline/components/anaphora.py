@@ -151,10 +151,6 @@ class Anaphora:
                     taken.add(i)
         return add_mentions(doc, ents, added)
 
-    def pipe(self, docs, batch_size: int = 64):
-        for doc in docs:
-            yield self(doc)
-
 
 @Language.factory("alsfacts_anaphora")
 def make_anaphora(nlp: Language, name: str) -> Anaphora:

@@ -73,10 +73,6 @@ class DescriptorIds:
                 return found
         return None
 
-    def pipe(self, docs, batch_size: int = 64):
-        for doc in docs:
-            yield self(doc)
-
 
 @Language.factory("alsfacts_descriptor_ids")
 def make_descriptor_ids(nlp: Language, name: str) -> DescriptorIds:

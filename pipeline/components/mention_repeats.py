@@ -114,10 +114,6 @@ class MentionRepeats:
                 break
         return add_mentions(doc, ents, added)
 
-    def pipe(self, docs, batch_size: int = 64):
-        for doc in docs:
-            yield self(doc)
-
 
 @Language.factory("alsfacts_mention_repeats")
 def make_mention_repeats(nlp: Language, name: str) -> MentionRepeats:
