@@ -586,7 +586,9 @@ def test_what_a_drug_leaves_unaltered_is_no_object(rules_nlp):
     # "… — decreases — blood"
     text = _biored_train_text("without altering blood pressure")
     facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(text, "In our study, 17-dimethylaminoethylamino"))}
-    assert ("Hsp90beta", "decreases", "proteinuria") in facts
+    # the drug's effect stays (whether "Hsp90beta" in this sentence alone is a mention is the NER's
+    # call: the NER of session 32 leaves it out here and finds it in the whole abstract)
+    assert ("17-dimethylaminoethylamino-17-demethoxygeldanamycin", "decreases", "proteinuria") in facts
     assert not [f for f in facts if f[2] == "blood"]
 
 
