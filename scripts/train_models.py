@@ -8,13 +8,16 @@ Order matters: the verb list, the mined gold terms and the NER change which ment
 (and the mention filter is trained on what they propose), and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
 Each step is its own script (runnable alone); this one runs them and writes
 pipeline/models/manifest.json: per model its version, training data and evaluation figures,
-read from the model's own JSON file.
+read from the model's own JSON file. Every step runs with one BLAS thread (ONE_THREAD), which
+makes a rebuild give the same bytes on any machine; a script run alone needs
+OPENBLAS_NUM_THREADS=1 in its environment for that.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -46,10 +49,18 @@ TABLE_SOURCES = {
 EXTRA_TABLES = [("gold_terms", "silver_terms", "pipeline/kb/silver_terms.tsv")]
 
 
+# Each step runs with one BLAS thread. OpenBLAS splits a matrix product across its threads, and
+# the sums then come out in another order, so the solvers of the mention filter and the claim
+# classifier ended a few ulps apart: a clean-clone rebuild on two threads changed 5 of 6,568 facts
+# of 1,500 benchmark documents. OpenBLAS reads these when it loads, so they must be in the
+# environment of the step's process (numpy and scipy each load their own copy).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def run_step(name: str, command: list[str]) -> float:
     started = time.time()
     print(f"== {name}: {' '.join(command)}", flush=True)
-    subprocess.run([sys.executable, *command], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, *command], cwd=ROOT, check=True, env={**os.environ, **ONE_THREAD})
     return time.time() - started
 
 
