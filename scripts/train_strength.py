@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import hashlib
 import json
 import re
 import subprocess
@@ -125,6 +126,17 @@ def load_data(limit: int | None = None) -> dict[str, list[dict]]:
         "train": gold_units(nlp, train_docs, read_jsonl(GOLD / "train" / "facts.jsonl")),
         "heldout": heldout,
     }
+
+
+def training_fingerprint(data: dict[str, list[dict]]) -> dict:
+    """A SHA-256 of the training sentences as the model reads them (label and features: words, word
+    pairs, cue classes). It changes when the sentence splitter, the cue tables or the gold change,
+    and the shipped model is then no longer what this script builds (tests/test_strength.py)."""
+    units = data["yu"] + data["train"]
+    digest = hashlib.sha256()
+    for unit in units:
+        digest.update(json.dumps([unit["label"], sentence_features(unit["words"])]).encode("utf-8"))
+    return {"sentences": len(units), "sha256": digest.hexdigest()}
 
 
 def is_news(doc_id: str) -> bool:
@@ -340,6 +352,7 @@ def main(argv: list[str] | None = None) -> dict:
                           "sentences of documents with facts: none)",
             "limit": args.limit, "sentences": counts,
         },
+        "training_features": training_fingerprint(data),
         "never_trained_on": ["../shared/gold/dev", "../shared/gold/seed"],
         "evaluation": figures,
         "comparison": {},

@@ -1,4 +1,5 @@
-"""The repository itself: no unresolved merge left in any tracked text file."""
+"""The repository itself: no unresolved merge left in any tracked text file, scripts that answer
+--help, training steps that run on one BLAS thread."""
 
 from __future__ import annotations
 
@@ -37,3 +38,21 @@ def test_every_script_prints_its_help():
         if run.returncode != 0 or "usage" not in run.stdout.lower():
             failed[script.name] = (run.stderr or run.stdout).strip().splitlines()[-1:]
     assert not failed, f"--help failed: {failed}"
+
+
+def test_training_steps_run_with_one_blas_thread():
+    """scripts/train_models.py runs each step with one BLAS thread in numpy's and scipy's OpenBLAS:
+    on two threads a rebuild's solvers ended a few ulps apart and changed some facts."""
+    import importlib.util
+    import subprocess as sp
+
+    spec = importlib.util.spec_from_file_location("train_models", ROOT / "scripts" / "train_models.py")
+    train_models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_models)
+    check = ("from threadpoolctl import threadpool_info; import numpy, scipy.linalg; "
+             "blas = [i for i in threadpool_info() if i['user_api'] == 'blas']; "
+             "assert blas and all(i['num_threads'] == 1 for i in blas), blas")
+    try:
+        train_models.run_step("blas threads", ["-c", check])
+    except sp.CalledProcessError as error:
+        raise AssertionError("a training step ran with more than one BLAS thread") from error

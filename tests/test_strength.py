@@ -103,6 +103,22 @@ def test_folded_inference_equals_the_fitted_classifier():
 
 
 @needs_shared
+def test_the_shipped_model_was_trained_on_the_sentences_the_pipeline_gives_now():
+    # The model reads sentences as the pipeline splits them and the cue classes of the trigger and
+    # certainty tables. A change to either changes its training data, and the shipped model is then
+    # no longer what `scripts/train_models.py` builds (session 32 found one two days stale).
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import train_strength
+
+    recorded = json.loads(MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))["training_features"]
+    now = train_strength.training_fingerprint(train_strength.load_data())
+    assert now["sentences"] == recorded["sentences"] == 6232
+    assert now["sha256"] == recorded["sha256"], (
+        "the sentences or cue tables the strength model was trained on have changed: "
+        "run python scripts/train_models.py --only strength --only claims")
+
+
+@needs_shared
 def test_training_script_on_a_slice(tmp_path):
     """scripts/train_strength.py end to end on a slice: data from ../shared, a model that loads and labels."""
     out = tmp_path / "strength.npz"
