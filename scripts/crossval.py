@@ -37,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pipeline.training.blas import use_one_blas_thread  # noqa: E402
+use_one_blas_thread()  # before numpy and scipy load: the same models and figures on any machine
 
 import pandas as pd  # noqa: E402
 from pipeline.components.claim_model import ClaimClassifier, facts_from_scores  # noqa: E402

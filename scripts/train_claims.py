@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pipeline.training.blas import use_one_blas_thread  # noqa: E402
+use_one_blas_thread()  # before numpy and scipy load: the same models and figures on any machine
 
 from pipeline.components.claim_model import MODEL_DIR, ClaimClassifier  # noqa: E402
 from pipeline.nlp import build_nlp  # noqa: E402

@@ -8,9 +8,8 @@ Order matters: the verb list, the mined gold terms and the NER change which ment
 (and the mention filter is trained on what they propose), and the claim classifier is trained on the mentions the pipeline finds, so it comes last.
 Each step is its own script (runnable alone); this one runs them and writes
 pipeline/models/manifest.json: per model its version, training data and evaluation figures,
-read from the model's own JSON file. Every step runs with one BLAS thread (ONE_THREAD), which
-makes a rebuild give the same bytes on any machine; a script run alone needs
-OPENBLAS_NUM_THREADS=1 in its environment for that.
+read from the model's own JSON file. Every step runs with one BLAS thread
+(pipeline/training/blas.py), which makes a rebuild give the same bytes on any machine.
 """
 
 from __future__ import annotations
@@ -25,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ROOT / "pipeline" / "models"
+sys.path.insert(0, str(ROOT))
+
+from pipeline.training.blas import ONE_THREAD  # noqa: E402  (each step's process: one BLAS thread)
 
 # (name, script and arguments, the JSON file that describes what it wrote)
 STEPS = [
@@ -47,14 +49,6 @@ TABLE_SOURCES = {
 }
 # tables a step writes besides its own file: (step, name in the manifest, file)
 EXTRA_TABLES = [("gold_terms", "silver_terms", "pipeline/kb/silver_terms.tsv")]
-
-
-# Each step runs with one BLAS thread. OpenBLAS splits a matrix product across its threads, and
-# the sums then come out in another order, so the solvers of the mention filter and the claim
-# classifier ended a few ulps apart: a clean-clone rebuild on two threads changed 5 of 6,568 facts
-# of 1,500 benchmark documents. OpenBLAS reads these when it loads, so they must be in the
-# environment of the step's process (numpy and scipy each load their own copy).
-ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
 def run_step(name: str, command: list[str]) -> float:

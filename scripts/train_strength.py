@@ -37,15 +37,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.model_selection import StratifiedKFold
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from pipeline.training.blas import use_one_blas_thread  # noqa: E402
+use_one_blas_thread()  # before numpy and scipy load: the same models and figures on any machine
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from sklearn.feature_extraction.text import CountVectorizer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
 
 from pipeline.components.strength import (  # noqa: E402
     CLAIM_LABELS, LABELS, MODEL_PATH, YU_LABELS, StrengthModel, sentence_features,

@@ -56,3 +56,19 @@ def test_training_steps_run_with_one_blas_thread():
         train_models.run_step("blas threads", ["-c", check])
     except sp.CalledProcessError as error:
         raise AssertionError("a training step ran with more than one BLAS thread") from error
+
+
+def test_training_and_cross_validation_scripts_ask_for_one_blas_thread_before_numpy_loads():
+    """OpenBLAS reads its thread count when it loads: each script that fits a model must call
+    use_one_blas_thread() before any line that imports numpy, pandas, scipy, sklearn or a
+    pipeline module (which may import them)."""
+    heavy = re.compile(r"^(import|from) (numpy|pandas|scipy|sklearn|pipeline(?!\.training\.blas))\b")
+    late = {}
+    for name in ("crossval.py", "crossval_entities.py", "train_claims.py", "train_mention_filter.py",
+                 "train_strength.py"):
+        lines = (ROOT / "scripts" / name).read_text(encoding="utf-8").splitlines()
+        call = next((i for i, line in enumerate(lines) if line.startswith("use_one_blas_thread()")), None)
+        first = next((i for i, line in enumerate(lines) if heavy.match(line)), len(lines))
+        if call is None or call > first:
+            late[name] = lines[first] if first < len(lines) else "no call"
+    assert not late, f"these scripts load numpy or scipy before use_one_blas_thread(): {late}"
