@@ -6,7 +6,9 @@ classifier ended a few ulps apart on two threads, which changed 5 of 6,568 facts
 rebuild and the third decimal of cross-validated fact F1. OpenBLAS reads these variables when it
 loads, so `use_one_blas_thread()` must run before numpy or scipy is imported; the training and
 cross-validation scripts call it first, and `scripts/train_models.py` passes `ONE_THREAD` to every
-step's process.
+step's process. (Extraction limits BLAS at run time instead, `pipeline.batch.one_blas_thread`: numpy
+is loaded by then, and it only needs the threads not to fight. A run-time limit would miss scipy's
+OpenBLAS here, which scikit-learn loads later, in the middle of a fit.)
 """
 
 from __future__ import annotations
