@@ -148,8 +148,8 @@ class ClaimClassifier:
             facts_by_sentence.setdefault(bisect_right(starts, fact.subject.start) - 1, []).append(fact)
         out = []
         for index, sent in enumerate(sentences):
-            if phrases.is_name_list_field(sent):
-                continue  # "Condition: ALS; Anxiety; Asthma; …"
+            if phrases.states_no_claim(sent):
+                continue  # "Condition: ALS; Anxiety; Asthma; …", "Does X have any effect on Y?"
             ents = phrases.arguments_of(doc, ents_by_sentence.get(index, []))
             rules = facts_by_sentence.get(index, [])
             if rules:  # mentions only the rules found ("patients" of a safety claim) are candidates too

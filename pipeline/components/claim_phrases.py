@@ -61,7 +61,8 @@ OBJECT_STOPS = {"through", "via", "by", "because", "due", "compared", "compariso
 # Words before a trigger that make it a noun ("a genetic cause of"), not a verb.
 NOUN_MARKERS = {"a", "an", "the", "genetic", "common", "major", "main", "leading", "primary", "underlying", "this", "its", "their"}
 AIM_CUES = {"assess", "assessed", "evaluate", "evaluated", "investigate", "investigated", "determine", "examine", "examined",
-            "explore", "identify", "test", "aims", "aimed", "aim", "aiming", "discuss", "review", "summarize", "summarise", "describe", "outline"}
+            "explore", "identify", "test", "aims", "aimed", "aim", "aiming", "discuss", "review", "summarize", "summarise", "describe", "outline",
+            "learn", "understand", "characterize", "characterise", "elucidate", "clarify", "estimate", "quantify", "establish", "analyze", "analyse", "measure", "compare"}
 LOCATIVE_PREPOSITIONS = {"in", "among", "from", "during", "across", "including", "at", "on", "within", "after", "regarding",
                          "concerning", "underneath", "beneath", "inside", "throughout"}
 POPULATION_NOUNS = {"patients", "patient", "participants", "participant", "people", "individuals", "subjects", "cases", "carriers", "volunteers", "adults", "children", "persons"}
@@ -227,6 +228,32 @@ NAME_LIST_FIELD_RE = re.compile(r"\s*(?:conditions?|keywords?|mesh terms?|status
 
 def is_name_list_field(sent: Span) -> bool:
     return NAME_LIST_FIELD_RE.match(doc_text(sent.doc), sent.start_char, sent.end_char) is not None
+
+
+# A direct question asks; it claims nothing ("Does the treatment of breathlessness with morphine have
+# any effect on quality of life?"). A title that ends in "?" without asking ("Dementia and aphasia in
+# motor neuron disease: an underrecognised association?") still proposes its link, as gold reads it.
+QUESTION_WORDS = {"do", "does", "did", "is", "are", "was", "were", "can", "could", "should", "would", "will", "shall",
+                  "may", "might", "must", "has", "have", "had", "how", "what", "which", "why", "when", "where", "who",
+                  "whom", "whose"}
+_FIRST_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def is_direct_question(sent: Span) -> bool:
+    """The sentence ends in "?" and its last clause (after any "Title:" or "[brief summary]" label)
+    opens with an auxiliary or a wh-word."""
+    text = doc_text(sent.doc)[sent.start_char:sent.end_char].rstrip()
+    if not text.endswith("?"):
+        return False
+    clause = re.sub(r"^\s*\[[^\]]*\]", "", text[text.rfind(":") + 1:])
+    first = _FIRST_WORD_RE.search(clause)
+    return first is not None and first.group(0).lower() in QUESTION_WORDS
+
+
+def states_no_claim(sent: Span) -> bool:
+    """Sentences that give neither rule facts nor classifier candidates: a registry record's list
+    of names, and a direct question."""
+    return is_name_list_field(sent) or is_direct_question(sent)
 
 
 def coordination(doc: Doc, ent: Span, ents: list[Span]) -> list[Span]:

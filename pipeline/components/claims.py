@@ -97,7 +97,7 @@ class ClaimExtractor:
                 ents_by_sentence.setdefault(starts[bisect_right(starts, ent.start) - 1], []).append(ent)
             triggers_by_sentence = self._triggers(doc, doc_ents, starts)
             for sent in sentences:
-                if phrases.is_name_list_field(sent):
+                if phrases.states_no_claim(sent):
                     continue
                 ents = phrases.arguments_of(doc, ents_by_sentence.get(sent.start, []))
                 if len(ents) < 2 and not (ents and any(t.kind == "safety" for t in triggers_by_sentence.get(sent.start, []))):
