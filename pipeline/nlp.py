@@ -33,8 +33,8 @@ def create_scispacy_tokenizer():
 def _register_components() -> None:
     """Import the modules whose decorators register the pipeline's factories."""
     from pipeline.components import (  # noqa: F401
-        abbreviations, anaphora, claim_model, claims, context, descriptors, entities, mention_filter, mention_repeats,
-        ner, sentences, strength, trial_registries,
+        abbreviations, anaphora, claim_model, claims, context, descriptors, entities, gene_lists, mention_filter,
+        mention_repeats, ner, sentences, strength, trial_registries,
     )
 
 
