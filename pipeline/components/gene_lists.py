@@ -7,7 +7,8 @@ Txnrd1 but not Farsb. Where a list (members one token each, between commas, "and
 brackets) already holds a gene mention written that way, each other member written that way,
 with no mention of its own, whose upper-cased form is an official HGNC symbol is that gene: one
 sense per list. A symbol so found is that gene at its other uses in the document too, and anchors
-their lists ("synaptic vesicle cycle (Cltc, Nsf), Wnt signalling (Cltc, Plcb3, …)"). FACTS_SPEC §1 and gold/train give a rodent gene's symbol the human gene's HGNC id.
+their lists ("synaptic vesicle cycle (Cltc, Nsf), Wnt signalling (Cltc, Plcb3, …)"). FACTS_SPEC §1
+and gold/train give a rodent gene's symbol the human gene's HGNC id.
 
 Runs after the NER and the mention filter, as `alsfacts_trial_registries` does, so that both
 models read what they were trained on.
@@ -73,13 +74,13 @@ class GeneLists:
         for token in doc:
             if RODENT_SYMBOL.fullmatch(token.text):
                 uses.setdefault(token.text, []).append(token.i)
-        new: dict[int, tuple] = {}  # token -> (HGNC id, symbol) of the genes found here
+        new: dict[int, tuple] = {}  # token -> (its span, (HGNC id, symbol)) of the genes found here
 
         def add(i: int, gene: tuple, score: float) -> None:
             span = Span(doc, i, i + 1, label=GENE, kb_id=gene[0])
             doc.user_data[("._.", "concept_name", span.start_char, span.end_char)] = gene[1]
             doc.user_data[("._.", "score", span.start_char, span.end_char)] = score
-            new[i] = gene
+            new[i] = (span, gene)
             covered.add(i)
             anchors.append(span)
 
@@ -89,7 +90,7 @@ class GeneLists:
             if anchor.start in new:
                 for i in uses[anchor.text]:
                     if i not in covered:
-                        add(i, new[anchor.start], score)
+                        add(i, new[anchor.start][1], score)
             sent = doc[anchor.start].sent
             for i in _list_members(doc, anchor.start, sent.start, sent.end):
                 if i not in covered and RODENT_SYMBOL.fullmatch(doc[i].text):
@@ -97,8 +98,7 @@ class GeneLists:
                     if gene is not None:
                         add(i, gene, score)
         if new:
-            spans = [Span(doc, i, i + 1, label=GENE, kb_id=gene[0]) for i, gene in new.items()]
-            doc.ents = sorted(ents + spans, key=lambda span: span.start)
+            doc.ents = sorted(ents + [span for span, _ in new.values()], key=lambda span: span.start)
         return doc
 
 
