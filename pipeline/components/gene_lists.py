@@ -21,6 +21,7 @@ import re
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from pipeline.components import span_extension
 from pipeline.kb import load_kb
 
 GENE = "GENE_OR_PROTEIN"
@@ -86,7 +87,7 @@ class GeneLists:
 
         while anchors:  # a gene found here anchors its own list and its other uses: "(Cltc, Nsf)"
             anchor = anchors.pop()
-            score = anchor_score(doc, anchor)
+            score = span_extension(doc, "score", anchor.start_char, anchor.end_char, 1.0)  # the anchor's link score
             if anchor.start in new:
                 for i in uses[anchor.text]:
                     if i not in covered:
@@ -100,11 +101,6 @@ class GeneLists:
         if new:
             doc.ents = sorted(ents + [span for span, _ in new.values()], key=lambda span: span.start)
         return doc
-
-
-def anchor_score(doc: Doc, anchor: Span) -> float:
-    """The link score the list's gene mention has (1.0 when it has none)."""
-    return doc.user_data.get(("._.", "score", anchor.start_char, anchor.end_char), 1.0)
 
 
 @Language.factory("alsfacts_gene_lists")
