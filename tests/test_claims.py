@@ -602,6 +602,108 @@ def test_what_a_patient_group_shows_thinned_is_lower_in_it(rules_nlp):
     assert not [f for f in findings if f[1] == "higher_in"]
 
 
+def test_each_finding_of_a_patient_group_takes_the_sign_nearest_it(rules_nlp):
+    # gold/train abstracts: "Compared with HC, the ALS cohort showed widespread decreases of CT and
+    # GM/WM density" gave "CT — higher_in — ALS" and, from "decreases" read as a verb, "ALS —
+    # decreases — CT"; gold reads CT, GM and WM lower_in ALS
+    start = "Compared with HC, the ALS cohort showed"
+    doc = rules_nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))  # CT: "cortical thickness (CT)"
+    facts = {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)}
+    assert ("CT", "lower_in", "ALS") in facts
+    assert not [f for f in facts if f[0] == "ALS" or f[1] == "higher_in"]
+    # "… demonstrated posterior cortical atrophy and hypometabolism": two findings, the second not
+    # lowered by the first's "atrophy" (only "thinning of", "loss of" sign what follows)
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Neuroimaging revealed distinct patterns: jALS"))}
+    assert not [f for f in facts if f[0] == "hypometabolism" and f[1] == "lower_in"]
+
+
+def test_a_test_for_a_disease_does_not_treat_it(rules_nlp):
+    # gold/train titles: "Extracellular vesicles as a liquid biopsy for amyotrophic lateral sclerosis",
+    # "Gold Coast criteria for ALS diagnosis" gave "… — treats — …" (gold: no fact)
+    for start in ("Extracellular vesicles as a liquid biopsy", "Gold Coast criteria for ALS diagnosis"):
+        facts = _rule_facts(rules_nlp, _corpus_sentence(start))
+        assert not [f for f in facts if f[1] == "treats"], facts
+    # a therapy for a disease still treats it
+    facts = _rule_facts(rules_nlp, _corpus_sentence("Regenerative strategies for ALS"))
+    assert [f for f in facts if f[1] == "treats" and f[2] == "ALS"]
+
+
+def test_loss_of_is_a_claim_only_after_a_verb(rules_nlp):
+    # gold/train abstracts: "TDP-43 loss of nuclear function, leading to …" and "The numbers of large
+    # cells with loss of nuclear TDP-43 … were counted" gave "TDP-43 — decreases — nuclear
+    # function" and "large cells — decreases — TDP-43" (gold: neither)
+    facts = _rule_facts(rules_nlp, _corpus_sentence("TDP-43 loss of nuclear function"))
+    assert not [f for f in facts if f[0] == "TDP-43" and f[1] == "decreases"]
+    facts = _rule_facts(rules_nlp, _corpus_sentence("The numbers of large cells with loss of"))
+    assert not [f for f in facts if f[0] == "large cells"]
+    # "Skeletal muscle atrophy … drives loss of muscle strength": after a verb it is what the cause does
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Skeletal muscle atrophy in amyotrophic"))}
+    assert ("Skeletal muscle atrophy", "decreases", "muscle strength") in facts
+
+
+def test_what_a_defined_disease_class_does_the_disease_does(rules_nlp):
+    # gold/train abstracts: "Amyotrophic lateral sclerosis (ALS) is a progressive neurodegenerative
+    # disease that primarily affects motor neurons leading to …" gave "neurodegenerative disease —
+    # associated_with — motor neurons"; gold: "ALS — associated_with — motor neurons"
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Amyotrophic lateral sclerosis (ALS) is a progressive neurodegenerative disease that primarily"))}
+    assert ("Amyotrophic lateral sclerosis", "associated_with", "motor neurons") in facts
+    assert not [f for f in facts if f[0] == "neurodegenerative disease"]
+
+
+def test_a_list_that_changed_is_no_claim_among_its_items(rules_nlp):
+    # gold/train abstracts: "Annualized prevalence of PD, MS, and MNDs increased significantly … (PD:
+    # prevalence ratio …; MS: …)" gave "PD — causes — MS" and five more pairs of the list's items
+    start = "Annualized prevalence of PD, MS, and MNDs increased"
+    doc = rules_nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))  # "MNDs" defined earlier
+    facts = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)]
+    items = {"PD", "MS", "MNDs", "MND"}
+    assert not [f for f in facts if f[0] in items and f[2] in items], facts
+
+
+def test_a_finding_verb_makes_its_participles_adjectives(rules_nlp):
+    # gold/train abstracts: "Prior studies have used transcranial magnetic stimulation (TMS) to
+    # demonstrate increased motor cortex excitability and reduced intracortical inhibition in human
+    # ALS" gave TMS the increasing and the reducing
+    facts = _rule_facts(rules_nlp, _corpus_sentence("Prior studies have used transcranial magnetic stimulation"))
+    assert not [f for f in facts if f[0].startswith("transcranial magnetic stimulation")]
+
+
+def test_improving_the_detection_of_a_disease_does_not_treat_it(rules_nlp):
+    # gold/train abstracts: "Whole-body muscle MRI (WB-MRI) … may improve detection of LMN
+    # dysfunction" gave "… — treats — LMN dysfunction"; gold: increases, and the detection is what
+    # rises (the object's attribute)
+    doc = rules_nlp(_corpus_sentence("Whole-body muscle MRI (WB-MRI) enables"))
+    facts = [(f.subject.text, f.predicate, f.object.text, f.object_attribute) for f in doc._.facts]
+    assert ("Whole-body muscle MRI", "increases", "LMN dysfunction", "detection") in facts, facts
+    assert not [f for f in facts if f[1] == "treats"]
+
+
+def test_a_group_defined_by_its_condition_is_that_condition(rules_nlp):
+    # gold/train abstracts: "Sexual activity was less frequent in participants with apathy (p =
+    # 0.026), depression (p = 0.021), and frontotemporal dementia" gave "Sexual activity — lower_in
+    # — participants" (the document's patients); gold: lower in each of the three conditions
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Sexual activity was less frequent in participants"))}
+    assert {("Sexual activity", "lower_in", "apathy"), ("Sexual activity", "lower_in", "depression"),
+            ("Sexual activity", "lower_in", "frontotemporal dementia")} <= facts
+    assert ("Sexual activity", "lower_in", "participants") not in facts
+
+
+def test_a_positive_association_is_a_positive_correlation(rules_nlp):
+    # gold/train abstracts: "ACP discussion was positively associated with gastrostomy placement,
+    # Palliative Care activation, and home death" gave three associated_with facts; gold reads each
+    # positively_correlated_with
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("ACP discussion was positively associated"))}
+    assert ("ACP discussion", "positively_correlated_with", "home death") in facts
+    assert not [f for f in facts if f[1] == "associated_with"]
+
+
+def test_a_list_in_decreasing_frequency_is_no_claim(rules_nlp):
+    # gold/train abstracts: "… the following genes were involved in decreasing frequency: C9orf72 11
+    # (50%), SOD1 6 (27.3%), …" gave "disease-causing variants — decreases — C9orf72" and five more
+    facts = _rule_facts(rules_nlp, _corpus_sentence("Of the 22 disease-causing variants found"))
+    assert not [f for f in facts if f[3] == "trigger:verb:decreasing"], facts
+
+
 def test_a_clause_with_its_own_subject_takes_no_earlier_one(rules_nlp):
     # StudyTypeTeller: "…, and there are still no treatments to halt or slow the neurodegenerative
     # process" gave "PD — decreases — neurodegenerative"; "we show using patient stem cell-derived

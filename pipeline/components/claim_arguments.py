@@ -20,6 +20,7 @@ from pipeline.components.claim_phrases import (
     RELATIVE_PRONOUNS, SUBJECT_TYPES_EXCLUDED, TREATMENT_NOUNS, Trigger, coordinated,
     coordination, in_locative_phrase, preceding_word,
 )
+from pipeline.components.linking import FUNCTION_WORDS
 from pipeline.components.mention_phrases import TRIGGER_WORDS
 
 
@@ -358,3 +359,36 @@ def follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
     """'increase in Tregs', 'improvements mainly in X': the preposition belongs to the trigger."""
     return all(t.lower_ in ("the", "a", "an", "of", "in") or t.i < trig.end for t in doc[trig.end:ent.start]) \
         and doc[trig.end - 1].lower_ in ("in", "of", "on")
+
+
+def defined_by(doc: Doc, sent: Span, ent: Span, ents: list[Span]) -> Span | None:
+    """The disease a class mention defines: "Amyotrophic lateral sclerosis (ALS) is a progressive
+    neurodegenerative disease that primarily affects motor neurons" — what the sentence says of "a
+    neurodegenerative disease" it says of ALS (gold/train: "ALS — associated_with — motor neurons")."""
+    if ent.label_ != "DISEASE":
+        return None
+    i = ent.start - 1
+    while i > sent.start and ent.start - i <= 4 and (doc[i].lower_ == "and" or (
+            doc[i].is_alpha and doc[i].is_lower and doc[i].lower_ not in FUNCTION_WORDS)):
+        i -= 1  # "a rare and fatal", "a rapidly progressive"
+    if i <= sent.start + 1 or doc[i].lower_ not in ("a", "an") or doc[i - 1].lower_ not in ("is", "was", "remains"):
+        return None
+    end = i - 1
+    if doc[end - 1].text == ")":  # "Amyotrophic lateral sclerosis (ALS) is"
+        end = next((j for j in range(end - 2, max(sent.start, end - 8) - 1, -1) if doc[j].text == "("), end)
+    return next((e for e in ents if e.end == end and e.label_ == "DISEASE"), None)
+
+
+# nouns of finding out or handling something: "improve detection of X" says nothing of X itself
+METHOD_NOUNS = {"detection", "monitoring", "identification", "diagnosis", "recognition", "prediction", "assessment",
+                "characterization", "characterisation", "stratification", "classification", "measurement",
+                "tracking", "evaluation", "quantification", "screening", "understanding", "imaging", "delivery"}
+
+
+def method_acted_on(doc: Doc, trig) -> str:
+    """The method noun a verb trigger acts on, with "of" after it ("improve detection of", "enhances
+    the monitoring of"), or ""."""
+    i = trig.end
+    while i < len(doc) and doc[i].lower_ in ("the", "a", "an", "early", "earlier", "accurate", "timely"):
+        i += 1
+    return doc[i].lower_ if i + 1 < len(doc) and doc[i].lower_ in METHOD_NOUNS and doc[i + 1].lower_ == "of" else ""

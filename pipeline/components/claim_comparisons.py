@@ -53,7 +53,13 @@ LIST_OPENERS = {"included", "including", "include", "includes"}
 # words after which a past participle describes the noun after it ("with elevated NfL",
 # "exhibited impaired adaptation", "showed largely preserved brain volumes")
 ATTRIBUTIVE_BEFORE = FINDING_VERBS | LIST_OPENERS | {"with", "of", "in", "for", "from", "on", "to", "by", "show",
-                                                     "shows", "exhibit", "exhibits", "display", "displays", "revealed"}
+                                                     "shows", "exhibit", "exhibits", "display", "displays", "revealed",
+                                                     "reveal", "reveals", "demonstrate", "demonstrates", "showing",
+                                                     "exhibiting", "displaying", "demonstrating", "revealing"}
+
+
+# nouns after "in increasing" / "in decreasing" that name the order of a list
+ORDER_NOUNS = {"order", "frequency", "frequencies", "severity", "importance", "rank", "prevalence"}
 
 
 def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end: int = None) -> bool:
@@ -61,7 +67,12 @@ def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end:
     after a preposition, a finding verb or a claim verb ("restores inhibited …"; adverbs between
     them skipped), or coordinated ("and", "or", ",") after such a participle that ended at
     `previous_end` within ten words: not the verb of a claim."""
-    if trig.end - trig.start != 1 or not doc[trig.start].lower_.endswith("ed"):
+    if trig.end - trig.start != 1:
+        return False
+    if doc[trig.start].lower_.endswith("ing") and trig.start > sent.start and trig.end < sent.end:
+        # "in decreasing frequency", "in increasing order of": the order of a list, no claim
+        return doc[trig.start - 1].lower_ in ("in", "of", "by") and doc[trig.end].lower_ in ORDER_NOUNS
+    if not doc[trig.start].lower_.endswith("ed"):
         return False
     after = doc[trig.end:min(trig.end + 2, sent.end)]
     if any(t.lower_ == "release" for t in after) and after[0].lower_ in ("release", "-"):
@@ -142,7 +153,8 @@ def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Sp
             if ("in" in between or "among" in between) and len(between) <= 8 \
                     and not any(t.lower_ in TRIGGER_WORDS and t.lower_ not in cue_words
                                 for t in doc[max(cue + 1, measured.end):ent.start]):
-                return ent  # not "Increased PLS3 levels suppress symptoms in SMA patients": a claim verb's setting
+                # not "Increased PLS3 levels suppress symptoms in SMA patients": a claim verb's setting
+                return condition_of_group(doc, ent, ents)
             break
     # "ALS patients (were found to) have lower levels of X"
     for ent in reversed([e for e in ents if e.end <= min(cue, measured.start)]):
@@ -152,6 +164,15 @@ def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Sp
                 return ent
         break
     return None
+
+
+def condition_of_group(doc: Doc, group: Span, ents: list[Span]) -> Span:
+    """The condition that defines a group named by a population noun: "participants with apathy"
+    is the apathy group, not the document's patients."""
+    if group.end - group.start == 1 and group.text.lower() in POPULATION_NOUNS \
+            and group.end < len(doc) and doc[group.end].lower_ == "with":
+        return next((e for e in ents if e.start == group.end + 1 and e.label_ == "DISEASE"), group)
+    return group
 
 
 def population(doc: Doc, sent: Span, trig: Trigger, right: list[Span]) -> Span | None:

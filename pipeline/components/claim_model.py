@@ -301,6 +301,7 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
     from pipeline.components.certainty import certainty_of
 
     facts = []
+    doc_ents = list(doc.ents) if cands else []
     for i, cand in enumerate(cands):
         if cand.rule is not None and scores["relation"][i] >= rule_floor and not _model_disagrees(
                 scores, i, cand.rule.predicate, rule_override):
@@ -313,15 +314,21 @@ def facts_from_scores(doc: Doc, cands: list[Candidate], scores: dict, predicates
                 continue
         predicate, forward, negated = decision
         subject, obj = (cand.first, cand.second) if forward else (cand.second, cand.first)
-        if extractor == "model" and _setting_as_argument(doc, predicate, subject, obj):
-            continue
+        if extractor == "model":
+            if _setting_as_argument(doc, predicate, subject, obj):
+                continue
+            defined = arguments.defined_by(doc, cand.sentence, subject, doc_ents)  # as the rules read it
+            subject = defined if defined is not None and defined.start != obj.start else subject
+            attributes = comparisons.attribute(doc, subject), comparisons.attribute(doc, obj)
+        else:
+            attributes = cand.rule.subject_attribute, cand.rule.object_attribute
         certainty = certainty_of(cand.sentence)
         if cand.rule is not None:
             extractor += "+" + cand.rule.extractor
         facts.append(Fact(
             subject=subject, object=obj, predicate=predicate, negated=negated, certainty=certainty,
             strength=strength_for(predicate, certainty),
-            subject_attribute=comparisons.attribute(doc, subject), object_attribute=comparisons.attribute(doc, obj),
+            subject_attribute=attributes[0], object_attribute=attributes[1],
             confidence=round(float(scores["relation"][i]), 3), extractor=extractor, sentence=cand.sentence,
         ))
     return _deduplicate(facts)

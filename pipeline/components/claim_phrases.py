@@ -32,6 +32,10 @@ EXISTENTIAL_VERBS = {"is", "are", "was", "were", "remain", "remains", "remained"
 # Nouns that name the giving of an agent: "Mg2Si treatment ameliorates", "riluzole therapy slowed".
 TREATMENT_NOUNS = {"treatment", "treatments", "therapy", "therapies", "intervention", "administration", "supplementation",
                    "feed", "injection", "injections", "infusion", "infusions", "exposure", "overexpression", "knockdown", "deletion"}
+# Nouns that name a test or a means of diagnosis: "X for ALS" with one of these is no treatment.
+DIAGNOSTIC_NOUNS = {"test", "tests", "testing", "biopsy", "biopsies", "criteria", "criterion", "screening", "diagnosis",
+                    "diagnostics", "imaging", "assessment", "assessments", "biomarker", "biomarkers", "marker", "markers",
+                    "counseling", "counselling", "scale", "scales"}
 # Nouns that, after a disease, name what is given for it ("dementia medications", "ALS therapies").
 DRUG_NOUNS = TREATMENT_NOUNS | {"medication", "medications", "drug", "drugs", "therapeutics", "medicines", "trial", "trials"}
 # Participles that make the mention right before them their agent ("mutant SOD1 induced oxidative stress").

@@ -143,7 +143,11 @@ class ClaimExtractor:
         facts.extend(comparison_facts)
         compared = {(f.subject.start, f.object.start) for f in comparison_facts}
         facts.extend(self._treatments_for(doc, sent, ents, certainty))
-        facts.extend(self._group_findings(doc, sent, ents, certainty, compared))
+        group_findings = self._group_findings(doc, sent, ents, certainty, compared)
+        facts.extend(group_findings)
+        # "the ALS cohort showed widespread decreases of CT": a pair read as a group finding is not
+        # also a claim of the group's verb-like words
+        compared |= {(a.start, b.start) for f in group_findings for a, b in ((f.subject, f.object), (f.object, f.subject))}
         state = _SentenceState()
         part_of_cause: set[int] = set()  # nominal triggers read with the cause before them
         attributive = None  # the end of the last participle read as an adjective
@@ -156,6 +160,9 @@ class ClaimExtractor:
             if phrases.is_aim(doc, sent, trig) or (trig.kind == "verb" and trig.start > sent.start
                                             and doc[trig.start - 1].lower_ in phrases.NOUN_MARKERS):
                 continue
+            if trig.kind == "noun" and doc[trig.start].lower_ in NOUN_TRIGGERS_NEEDING_VERB \
+                    and not (index and trig.start - triggers[index - 1].end <= 2):
+                continue  # "TDP-43 loss of nuclear function", "with loss of": a description, not what a cause does
             clause_start = max(s for s in clause_starts if s <= trig.start)
             if trig.kind == "verb" and trig.predicate == "causes" and doc[trig.end - 1].lower_ in ("to", "in"):
                 attributive = trig.end  # "leads to spasticity, impaired reflexes, …": a list of what it leads to
@@ -175,6 +182,8 @@ class ClaimExtractor:
             if self._is_group_comparison(doc, trig, right):
                 continue
             subjects, objects, confidence, pairing = self._arguments(doc, trig, left, right, ents, state, sent, clause_start)
+            if objects and {_singular_key(o) for o in objects} <= {_singular_key(a) for a in subjects}:
+                objects = []  # "prevalence of PD, MS, and MNDs increased (PD: …; MS: …)": the list restated
             pairs = list(zip(subjects, objects)) if pairing == "zip" else [(a, b) for a in subjects for b in objects]
             for subject, obj in pairs:
                 if subject.start == obj.start or (subject.start, obj.start) in compared \
@@ -198,6 +207,10 @@ class ClaimExtractor:
                 continue
             state.pending = []
             state.objects.extend(o for o in objects if all(o.start != k.start for k in state.objects))
+        for fact in facts:
+            defined = arguments.defined_by(doc, sent, fact.subject, ents)
+            if defined is not None and defined.start != fact.object.start:
+                fact.subject = defined
         return facts
 
     def _arguments(self, doc, trig, left, right, ents, state, sent, clause_start):
@@ -315,6 +328,9 @@ class ClaimExtractor:
                                       phrases.lower_words(doc)[trig.end:obj.start])
         if trig.kind == "reverse":
             predicate = _effect_predicate(doc, obj, self.cue_sign)
+        method = arguments.method_acted_on(doc, trig) if trig.kind == "verb" else ""
+        if method and predicate == "treats":
+            predicate = trig.predicate  # "may improve detection of LMN dysfunction" does not treat it
         strength = trig.strength
         if any(doc[i].lower_ in phrases.MODALS for i in range(max(sent.start, trig.start - 3), trig.start)) \
                 and strength == "direct_causal":
@@ -325,7 +341,8 @@ class ClaimExtractor:
             subject=subject, object=obj, predicate=predicate,
             negated=phrases.negated(doc, sent, trig.start, trig.end),
             certainty=certainty, strength=strength,
-            subject_attribute=comparisons.attribute(doc, subject), object_attribute=comparisons.attribute(doc, obj),
+            subject_attribute=comparisons.attribute(doc, subject),
+            object_attribute=comparisons.attribute(doc, obj) or method,  # what improves is its detection
             confidence=confidence * min(phrases.score(subject), phrases.score(obj)),
             extractor=f"trigger:{trig.kind}:{doc[trig.start:trig.end].text.lower()}",
         )
@@ -334,8 +351,8 @@ class ClaimExtractor:
         """'hydrogen therapy for ALS', 'riluzole treatment for ALS and FTD': a therapy named for a disease."""
         facts = []
         for i, ent in enumerate(ents):
-            if ent.label_ not in TREATMENT_TYPES:
-                continue
+            if ent.label_ not in TREATMENT_TYPES or doc[ent.end - 1].lower_ in phrases.DIAGNOSTIC_NOUNS:
+                continue  # "a liquid biopsy for ALS", "genetic testing for ALS": a test finds a disease
             j = ent.end
             if j < sent.end and doc[j].text == "(":  # "Escitalopram (Lexapro) for Depression"
                 closing = next((t.i for t in doc[j:min(j + 6, sent.end)] if t.text == ")"), None)
@@ -375,10 +392,10 @@ class ClaimExtractor:
                 continue
             shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
                      and e.kb_id_ != group.kb_id_ and not phrases.in_locative_phrase(doc, e)]
-            predicate = _finding_predicate(words[tok.i + 1:shown[0].start], self.cue_sign) if shown else "higher_in"
-            for measured in arguments.until_stop(doc, Trigger(tok.i, tok.i + 1, predicate, "group", "correlational"), shown):
+            for measured in arguments.until_stop(doc, Trigger(tok.i, tok.i + 1, "higher_in", "group", "correlational"), shown):
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
+                predicate = _finding_predicate(words[tok.i + 1:measured.start], self.cue_sign)
                 facts.append(Fact(
                     subject=measured, object=group, predicate=predicate, negated=phrases.negated(doc, sent, tok.i, tok.i + 1),
                     certainty=certainty, strength="correlational",
@@ -469,8 +486,11 @@ class ClaimExtractor:
             if group is None:
                 continue
             predicate = "higher_in" if sign == "+" else "lower_in"
+            groups = [g for g in phrases.coordination(doc, group, ents) if g.label_ == group.label_] \
+                if group.start > ent.start else [group]
             for measured_ent in phrases.coordination(doc, ent, ents):
-                facts.append(self._comparison_fact(doc, sent, measured_ent, group, predicate, certainty, "comparison:group"))
+                for each_group in groups:  # "less frequent in participants with apathy, depression, and FTD"
+                    facts.append(self._comparison_fact(doc, sent, measured_ent, each_group, predicate, certainty, "comparison:group"))
         return facts
 
     def _the_more_the_more(self, doc, sent, ents, cues, words, certainty) -> list[Fact]:
@@ -551,12 +571,30 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
 
 
+def _singular_key(span: Span) -> str:
+    """A mention's concept, or its text without a plural "s" ("MNDs" is "MND")."""
+    return span.kb_id_ or span.text.lower().removesuffix("s")
+
+
+# nominal triggers read as a claim only right after a verb trigger ("drives loss of muscle strength")
+NOUN_TRIGGERS_NEEDING_VERB = {"loss"}
+
+
 def _finding_predicate(words: list, cue_sign: dict) -> str:
-    """What a patient group shows is higher in it, unless only lowering words stand between the
-    finding verb and what is shown ("ALS patients showed reduced FA", "… a bilateral cortical
-    thinning of the primary motor … cortices")."""
-    signs = {cue_sign[w] for w in words if w in cue_sign} | {"-" for w in words if w in phrases.SHRINK_WORDS}
-    return "lower_in" if signs == {"-"} else "higher_in"
+    """What a patient group shows is higher in it, unless the signed word nearest before what is
+    shown lowers it ("ALS patients showed reduced FA", "… a bilateral cortical thinning of the
+    primary motor … cortices", "widespread decreases of CT"; "reduced activity in central WM
+    regions, accompanied by elevated activity in anterior WM territories": the second is higher)."""
+    for i in range(len(words) - 1, -1, -1):
+        word = words[i]
+        singular = word.removesuffix("s")  # "decreases", "reductions"
+        sign = cue_sign.get(word) or cue_sign.get(singular)
+        if sign is None and (word in phrases.SHRINK_WORDS or singular in phrases.SHRINK_WORDS) \
+                and i + 1 < len(words) and words[i + 1] in ("of", "in"):
+            sign = "-"  # "thinning of", not "atrophy and hypometabolism" (two findings)
+        if sign is not None:
+            return "lower_in" if sign == "-" else "higher_in"
+    return "higher_in"
 
 
 def _effect_predicate(doc: Doc, effect: Span, cue_sign: dict) -> str:
