@@ -214,8 +214,8 @@ def treated_ones_before(doc: Doc, with_index: int, reach: int = 5) -> bool:
 def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
     """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
     for tok in reversed(doc[max(floor, span.start - reach):span.start]):
-        if tok.is_punct or tok.lower_ in BE_VERBS:
-            return False
+        if tok.is_punct or tok.lower_ in BE_VERBS or tok.lower_ in RELATIVE_PRONOUNS:
+            return False  # "in which tongue atrophy contributes to …": the preposition takes "which"
         if tok.lower_ in LOCATIVE_PREPOSITIONS:
             # "mutations in SOD1", "a repeat expansion in C9ORF72": the gene carries the variant
             return not (tok.lower_ == "in" and tok.i > 0 and doc[tok.i - 1].lower_ in VARIANT_NOUNS)

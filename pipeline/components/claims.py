@@ -328,6 +328,10 @@ class ClaimExtractor:
                                       phrases.lower_words(doc)[trig.end:obj.start])
         if trig.kind == "reverse":
             predicate = _effect_predicate(doc, obj, self.cue_sign)
+        if trig.kind == "verb" and predicate in ("causes", "increases") and _lost(doc, obj):
+            # "stress can lead to STMN2 loss"; a lowering verb keeps its sign: gold reads "alleviated
+            # motor neuron loss" as decreases
+            predicate = "decreases"
         method = arguments.method_acted_on(doc, trig) if trig.kind == "verb" else ""
         if method and predicate == "treats":
             predicate = trig.predicate  # "may improve detection of LMN dysfunction" does not treat it
@@ -541,9 +545,9 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span, betwe
     against the effects of BCNU"), what is protected is raised; improving or helping a disease
     treats it ("more effective than placebo at improving breathlessness", "breathlessness is helped
     by morphine"), increasing a disease causes it."""
-    if word.startswith("protect") and ("against" in between or "from" in between):
-        return "decreases"
-    if word.startswith(("protect", "rescue", "preserv")) and obj.label_ not in ("DISEASE",):
+    if (word.startswith("protect") or "protection" in between) and ("against" in between or "from" in between):
+        return "decreases"  # also "contributing to the protection against oxidative stress"
+    if (word.startswith(("protect", "rescue", "preserv")) or "protection" in between) and obj.label_ not in ("DISEASE",):
         return "increases"
     if word.startswith(("improv", "help")) and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
         return "treats"
@@ -569,6 +573,11 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
+
+
+def _lost(doc: Doc, obj: Span) -> bool:
+    """Whether a loss word follows the mention ("STMN2 loss", "SOD1 deficiency")."""
+    return obj.end < len(doc) and doc[obj.end].lower_ in phrases.LOSS_WORDS
 
 
 def _singular_key(span: Span) -> str:
