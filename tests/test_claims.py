@@ -732,6 +732,48 @@ def test_in_which_opens_a_clause_with_its_own_subject(rules_nlp):
     assert not [f for f in facts if f[0] == "bulbar dysfunction"]
 
 
+def test_decreased_by_an_amount_names_no_agent(rules_nlp):
+    # gold/train abstracts: "After six months of treatment, cerebrospinal fluid (CSF) SOD1 protein
+    # decreased by 47%, CSF NfL by 55% …" read "by" as a passive's agent: "NfL — decreases — SOD1"
+    facts = _rule_facts(rules_nlp, _corpus_sentence("After six months of treatment, cerebrospinal fluid"))
+    assert not [f for f in facts if f[0] == "NfL"], facts
+
+
+def test_worsening_a_good_outcome_decreases_it(rules_nlp):
+    # gold/train abstracts: "… iron chelation with deferiprone consistently reduces brain iron … but
+    # worsens clinical outcomes" gave "iron chelation — increases — clinical outcomes"; gold: decreases
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Notably, iron chelation with deferiprone"))}
+    assert ("iron chelation", "decreases", "clinical outcomes") in facts, facts
+
+
+def test_what_remained_preserved_acts_on_nothing(rules_nlp):
+    # gold/train abstracts: "While structural connectivity remained largely preserved, functional
+    # connectivity was significantly reduced …" gave "structural connectivity — increases —
+    # functional connectivity"
+    facts = _rule_facts(rules_nlp, _corpus_sentence("While structural connectivity remained largely preserved"))
+    assert not [f for f in facts if f[0] == "structural connectivity"], facts
+
+
+def test_thinning_signs_a_correlation(rules_nlp):
+    # gold/train abstracts: "Thinning of the oral motor cortex in ALS was linked to reduced oral motor
+    # function" gave negatively_correlated_with, "Reduced speaking and articulation rates were
+    # associated with thinning in both oral motor cortices" associated_with; gold: both positive
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Thinning of the oral motor cortex in ALS"))}
+    assert ("oral motor cortex", "positively_correlated_with", "oral motor function") in facts, facts
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _corpus_sentence("Reduced speaking and articulation rates"))}
+    assert ("articulation rates", "positively_correlated_with", "oral motor cortices") in facts, facts
+
+
+def test_body_parts_after_of_are_where_the_object_is(rules_nlp):
+    # an ALS trial record: "ALS is a neurodegenerative disease causing relentlessly progressive
+    # weakness of the arms, legs and respiratory muscles" gave "ALS — causes — legs" and two more
+    start = "Amyotrophic lateral sclerosis (ALS) is a neurodegenerative disease causing"
+    trials = ROOT.parent / "shared" / "data" / "als_corpus" / "trials.jsonl"
+    facts = {f[:3] for f in _rule_facts(rules_nlp, _sentence(_jsonl_text(trials, lambda record, text: start in text), start))}
+    assert ("Amyotrophic lateral sclerosis", "causes", "progressive weakness") in facts, facts
+    assert not [f for f in facts if f[2] in ("arms", "legs", "respiratory muscles")]
+
+
 def test_negatively_impacting_an_outcome_decreases_it(rules_nlp):
     # gold/train abstracts: "As post-gastrostomy weight loss negatively impacts survival, …" gave
     # "… — associated_with — survival"; gold: decreases

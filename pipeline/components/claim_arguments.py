@@ -15,7 +15,7 @@ from spacy.tokens import Doc, Span
 
 from pipeline.components import lower_words
 from pipeline.components.claim_phrases import (
-    ATTRIBUTE_WORDS, BE_VERBS, DRUG_NOUNS, HOST_SPECIES, LINKING_VERBS, LOCATIVE_PREPOSITIONS,
+    ATTRIBUTE_WORDS, BE_VERBS, DRUG_NOUNS, HOST_SPECIES, LOCATIVE_PREPOSITIONS,
     MEMBER_MARKERS, MODALS, OBJECT_STOPS, OBJECT_TYPES_EXCLUDED, POPULATION_NOUNS,
     RELATIVE_PRONOUNS, SUBJECT_TYPES_EXCLUDED, TREATMENT_NOUNS, Trigger, coordinated,
     coordination, in_locative_phrase, preceding_word,
@@ -181,6 +181,18 @@ def qualifies_next(span: Span, ents: list[Span]) -> bool:
     return is_adjective(span) and any(e.start == span.end for e in ents)
 
 
+def site_of(doc: Doc, span: Span, objects: list[Span]) -> bool:
+    """'weakness of the arms, legs and respiratory muscles': body parts after "of" and an object
+    are where that object is, not objects of their own."""
+    if span.label_ != "ANATOMY":
+        return False
+    fillers = ("the", "both", ",", "and", "or")
+    i = span.start - 1
+    while i >= 0 and (doc[i].lower_ in fillers or doc[i].ent_type_ == "ANATOMY"):
+        i -= 1  # back over the list it ends: "arms, legs and respiratory muscles"
+    return i >= 1 and doc[i].lower_ == "of" and any(o.end == i and o.label_ != "ANATOMY" for o in objects)
+
+
 def has_members(doc: Doc, span: Span, objects: list[Span]) -> bool:
     """'neuronal genes such as STMN2 and UNC13A': the members are the objects, not the category."""
     window = [t.lower_ for t in doc[span.end:span.end + 4]]
@@ -263,14 +275,15 @@ def noun_phrase_acts(doc: Doc, trig: Trigger) -> bool:
 
 
 def passive_without_agent(doc: Doc, trig: Trigger) -> bool:
-    """'Initial response was slowed … with antidepressants', 'When the PWC is delayed, …': a passive
-    "-ed" trigger with no "by" after it names what was acted on before it and no agent."""
+    """'Initial response was slowed … with antidepressants', 'When the PWC is delayed, …', 'While
+    structural connectivity remained largely preserved, …': a passive or a state ("-ed" after a form
+    of "be" or a linking verb) with no "by" after it names what was acted on before it and no agent."""
     if not doc[trig.start].lower_.endswith("ed") or trig.end - trig.start > 1:
         return False
     i = trig.start - 1
     while i >= 0 and (doc[i].lower_.endswith("ly") or doc[i].lower_ in ("not", "also", "further")):
         i -= 1
-    return i >= 0 and doc[i].lower_ in BE_VERBS - LINKING_VERBS
+    return i >= 0 and doc[i].lower_ in BE_VERBS
 
 
 def names_model_organism(doc: Doc, ent: Span) -> bool:

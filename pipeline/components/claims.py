@@ -238,6 +238,8 @@ class ClaimExtractor:
                 # "Underlying causes of breathlessness in ALS include COPD, …": what follows the
                 # verb is the cause (or the risk factor); the mention after the trigger its effect
                 return named, right[:1], 0.7, "product"
+        if by_index and trig.kind == "verb" and _an_amount_after(doc, trig.end + 1):
+            return [], [], 0.0, "product"  # "CSF SOD1 protein decreased by 47%, CSF NfL by 55%": no agent
         with_index = trig.end < len(doc) and doc[trig.end].lower_ == "with" and trig.predicate == "treats"
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
             agents = [e for e in right if e.start > trig.end and not arguments.is_modifier(doc, e)][:1]
@@ -254,7 +256,7 @@ class ClaimExtractor:
         if objects and arguments.improves_knowledge(doc, trig, objects[0]):
             objects = []  # "could improve our understanding of ALS and … monitor its progression"
         objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)
-                   and not arguments.qualifies_next(e, right)]
+                   and not arguments.qualifies_next(e, right) and not arguments.site_of(doc, e, objects)]
         if doc[trig.start].text.startswith("-") and objects:
             # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
             objects = phrases.coordination(doc, objects[0], objects) if objects[0].start - trig.end <= 1 else []
@@ -447,6 +449,10 @@ class ClaimExtractor:
             i -= 1
         if i < trig.end:
             return None
+        j = i - 1 if words[i] == "both" else i
+        if j > trig.end and words[j] in ("of", "in") and words[j - 1] in phrases.SHRINK_WORDS \
+                and not doc[j - 1].ent_type_:  # a loss word of its own, not the end of a mention
+            return "-"  # "associated with thinning in both oral motor cortices"
         return self._sign_at(words, i) or phrases.OUTCOME_SIGNS.get(words[i])
 
     def _sign_at(self, words: list, i: int):
@@ -536,7 +542,15 @@ def _signed_correlation(doc: Doc, subject: Span, object_sign: str, cue_sign: dic
     for tok in doc[max(0, subject.start - 3):subject.start]:
         if tok.lower_ in cue_sign:
             subject_sign = cue_sign[tok.lower_]
+        elif tok.lower_ in phrases.SHRINK_WORDS and doc[tok.i + 1].lower_ in ("of", "in") and not tok.ent_type_:
+            subject_sign = "-"  # "Thinning of the oral motor cortex … was linked to reduced oral motor function"
     return "positively_correlated_with" if subject_sign == object_sign else "negatively_correlated_with"
+
+
+# outcomes of which more is better: what worsens them lowers them
+GOOD_OUTCOME_WORDS = {"outcome", "outcomes", "survival", "function", "functioning", "prognosis", "quality",
+                      "performance", "strength", "recovery", "well-being", "wellbeing", "independence", "mobility",
+                      "cognition", "autonomy"}
 
 
 def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span, between: list = ()) -> str:
@@ -549,6 +563,8 @@ def _refine_predicate(predicate: str, word: str, subject: Span, obj: Span, betwe
         return "decreases"  # also "contributing to the protection against oxidative stress"
     if (word.startswith(("protect", "rescue", "preserv")) or "protection" in between) and obj.label_ not in ("DISEASE",):
         return "increases"
+    if word.startswith("worsen") and GOOD_OUTCOME_WORDS.intersection(obj.text.lower().split()):
+        return "decreases"  # "worsens clinical outcomes", "worsened survival": less of a good thing
     if word.startswith(("improv", "help")) and obj.label_ == "DISEASE":  # FACTS_SPEC §2: improving a disease treats it
         return "treats"
     if predicate == "increases" and obj.label_ == "DISEASE" \
@@ -573,6 +589,17 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
+
+
+def _an_amount_after(doc: Doc, i: int) -> bool:
+    """Whether an amount opens the words at `i` ("47%", "approximately 30 %", "half", "twofold")."""
+    for tok in doc[i:min(i + 3, len(doc))]:
+        if tok.like_num or tok.lower_ in ("half", "twofold", "threefold", "%"):
+            return True
+        if tok.lower_ not in ("approximately", "about", "around", "nearly", "almost", "roughly", "up", "to", "over",
+                              "more", "less", "than", "a", "an", "only", "~"):
+            return False
+    return False
 
 
 def _lost(doc: Doc, obj: Span) -> bool:
