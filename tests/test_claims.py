@@ -324,6 +324,14 @@ def _rule_facts(nlp, text: str):
     return [(f.subject.text, f.predicate, f.object.text, f.extractor) for f in nlp(text)._.facts]
 
 
+def _rule_facts_in_abstract(nlp, start: str) -> list:
+    """The rules' (subject, predicate, object) facts of the sentence that begins with `start`, read
+    inside its whole abstract (../shared/data/als_corpus), where earlier sentences define its
+    abbreviations and names."""
+    doc = nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))
+    return [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)]
+
+
 def test_improving_a_disease_treats_it(rules_nlp):
     # NCT02720822 (in no gold set): "Are regular, low doses of morphine … more effective than placebo
     # at improving breathlessness?" gave "morphine — causes — breathlessness"; FACTS_SPEC §2: a
@@ -606,9 +614,7 @@ def test_each_finding_of_a_patient_group_takes_the_sign_nearest_it(rules_nlp):
     # gold/train abstracts: "Compared with HC, the ALS cohort showed widespread decreases of CT and
     # GM/WM density" gave "CT — higher_in — ALS" and, from "decreases" read as a verb, "ALS —
     # decreases — CT"; gold reads CT, GM and WM lower_in ALS
-    start = "Compared with HC, the ALS cohort showed"
-    doc = rules_nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))  # CT: "cortical thickness (CT)"
-    facts = {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)}
+    facts = set(_rule_facts_in_abstract(rules_nlp, "Compared with HC, the ALS cohort showed"))  # CT: "cortical thickness (CT)"
     assert ("CT", "lower_in", "ALS") in facts
     assert not [f for f in facts if f[0] == "ALS" or f[1] == "higher_in"]
     # "… demonstrated posterior cortical atrophy and hypometabolism": two findings, the second not
@@ -653,9 +659,7 @@ def test_what_a_defined_disease_class_does_the_disease_does(rules_nlp):
 def test_a_list_that_changed_is_no_claim_among_its_items(rules_nlp):
     # gold/train abstracts: "Annualized prevalence of PD, MS, and MNDs increased significantly … (PD:
     # prevalence ratio …; MS: …)" gave "PD — causes — MS" and five more pairs of the list's items
-    start = "Annualized prevalence of PD, MS, and MNDs increased"
-    doc = rules_nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))  # "MNDs" defined earlier
-    facts = [(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)]
+    facts = _rule_facts_in_abstract(rules_nlp, "Annualized prevalence of PD, MS, and MNDs increased")  # "MNDs" defined earlier
     items = {"PD", "MS", "MNDs", "MND"}
     assert not [f for f in facts if f[0] in items and f[2] in items], facts
 
@@ -707,9 +711,7 @@ def test_a_list_in_decreasing_frequency_is_no_claim(rules_nlp):
 def test_causing_a_loss_lowers_what_is_lost(rules_nlp):
     # gold/train abstracts: "cellular stress can lead to STMN2 loss" gave "cellular stress — causes —
     # STMN2"; gold: decreases
-    start = "We previously reported that cellular stress"
-    doc = rules_nlp(_jsonl_text(ABSTRACTS, lambda record, text: start in text))
-    facts = {(f.subject.text, f.predicate, f.object.text) for f in doc._.facts if f.sentence.text.startswith(start)}
+    facts = set(_rule_facts_in_abstract(rules_nlp, "We previously reported that cellular stress"))
     assert ("cellular stress", "decreases", "STMN2") in facts, facts
     assert not [f for f in facts if f[2] == "STMN2" and f[1] in ("causes", "increases")]
 
