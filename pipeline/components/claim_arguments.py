@@ -374,6 +374,10 @@ def follows_trigger(doc: Doc, trig: Trigger, ent: Span) -> bool:
         and doc[trig.end - 1].lower_ in ("in", "of", "on")
 
 
+DEFINING_VERBS = {"defined", "considered", "described", "characterized", "characterised", "known", "regarded", "recognized",
+                  "recognised"}
+
+
 def defined_by(doc: Doc, sent: Span, ent: Span, ents: list[Span]) -> Span | None:
     """The disease a class mention defines: "Amyotrophic lateral sclerosis (ALS) is a progressive
     neurodegenerative disease that primarily affects motor neurons" — what the sentence says of "a
@@ -384,9 +388,19 @@ def defined_by(doc: Doc, sent: Span, ent: Span, ents: list[Span]) -> Span | None
     while i > sent.start and ent.start - i <= 4 and (doc[i].lower_ == "and" or (
             doc[i].is_alpha and doc[i].is_lower and doc[i].lower_ not in FUNCTION_WORDS)):
         i -= 1  # "a rare and fatal", "a rapidly progressive"
-    if i <= sent.start + 1 or doc[i].lower_ not in ("a", "an") or doc[i - 1].lower_ not in ("is", "was", "remains"):
+    if i <= sent.start + 1 or doc[i].lower_ not in ("a", "an"):
         return None
     end = i - 1
+    while end - 1 > sent.start and doc[end].lower_.endswith("ly") and doc[end].is_alpha:
+        end -= 1  # "is primarily a lower motor neuron disorder"
+    if doc[end].lower_ == "as" and end - 2 > sent.start and doc[end - 1].lower_ in DEFINING_VERBS \
+            and doc[end - 2].lower_ in ("is", "was", "been"):
+        end -= 2  # "ALS has been defined as a …", "ALS is considered as a …"
+        end -= doc[end].lower_ == "been" and doc[end - 1].lower_ in ("has", "have", "had")
+    elif doc[end].lower_ in DEFINING_VERBS and doc[end - 1].lower_ in ("is", "was"):
+        end -= 1  # "ALS is considered a …"
+    if doc[end].lower_ not in ("is", "was", "remains", "represents", "has", "had"):
+        return None
     if doc[end - 1].text == ")":  # "Amyotrophic lateral sclerosis (ALS) is"
         end = next((j for j in range(end - 2, max(sent.start, end - 8) - 1, -1) if doc[j].text == "("), end)
     return next((e for e in ents if e.end == end and e.label_ == "DISEASE"), None)

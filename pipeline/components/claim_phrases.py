@@ -214,6 +214,8 @@ def treated_ones_before(doc: Doc, with_index: int, reach: int = 5) -> bool:
 def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
     """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
     for tok in reversed(doc[max(floor, span.start - reach):span.start]):
+        if tok.text in ("-", "/") and not tok.whitespace_ and tok.i > 0 and not doc[tok.i - 1].whitespace_:
+            continue  # inside one written word: "in C9ORF72-FTD/ALS"
         if tok.is_punct or tok.lower_ in BE_VERBS or tok.lower_ in RELATIVE_PRONOUNS:
             return False  # "in which tongue atrophy contributes to …": the preposition takes "which"
         if tok.lower_ in LOCATIVE_PREPOSITIONS:

@@ -28,6 +28,7 @@ from pipeline.components import claim_phrases as phrases
 from pipeline.components import lower_words, sentence_spans
 from pipeline.components.claim_phrases import Trigger
 from pipeline.components.claim_features import TRIGGERS_KEY
+from pipeline.components.linking import FUNCTION_WORDS
 from pipeline.components.certainty import certainty_of
 
 DATA = Path(__file__).with_name("data")
@@ -244,7 +245,7 @@ class ClaimExtractor:
         if (by_index or with_index) and trig.kind in ("verb", "adjective"):
             agents = [e for e in right if e.start > trig.end and not arguments.is_modifier(doc, e)][:1]
             agents = phrases.coordination(doc, agents[0], right) if agents else []
-            patients = (arguments.adjacent_before(doc, trig.start, left, gap=4, allow_locative=True)
+            patients = (arguments.adjacent_before(doc, trig.start, left, gap=4)
                         or arguments.choose_subjects(doc, left) or phrases.antecedent(doc, clause_start, ents))
             return agents, [p for p in patients if arguments.object_allowed(doc, trig, p)], 0.7, "product"
         if trig.kind == "verb" and arguments.passive_without_agent(doc, trig):
@@ -257,7 +258,7 @@ class ClaimExtractor:
             objects = []  # "could improve our understanding of ALS and … monitor its progression"
         objects = [e for e in objects if not arguments.is_modifier(doc, e) and not arguments.has_members(doc, e, objects)
                    and not arguments.qualifies_next(e, right) and not arguments.site_of(doc, e, objects)]
-        if doc[trig.start].text.startswith("-") and objects:
+        if objects and (doc[trig.start].text.startswith("-") or trig.start > 0 and doc[trig.start - 1].text == "-"):
             # "FUS-driven neuroinflammatory signaling": the modifier's object is the noun it modifies.
             objects = phrases.coordination(doc, objects[0], objects) if objects[0].start - trig.end <= 1 else []
         if trig.kind == "link" and objects:
@@ -282,9 +283,15 @@ class ClaimExtractor:
             adjacent = arguments.adjacent_before(doc, trig.start, left, gap=0, allow_locative=True)
             if adjacent:
                 return adjacent, 0.85
-            if before in (",", "and", "or") and any(e.end == trig.start - 1 for e in left):
-                # "free radicals, excitotoxicity, activation of cell death pathways and inflammation":
-                # an item of a list, not something the item before it does
+            item_start = _modifiers_start(doc, trig.start, sent.start)
+            if item_start > sent.start + 1 and doc[item_start - 1].lower_ in ("and", "or") \
+                    and doc[item_start - 2].text == ",":
+                item_start -= 1  # the serial comma: "A, B, and C"
+            if item_start > sent.start and doc[item_start - 1].lower_ in (",", "and", "or") \
+                    and any(e.end == item_start - 1 for e in left):
+                # "free radicals, excitotoxicity, activation of cell death pathways and inflammation",
+                # "severe LMP, mitochondrial depolarization, and specific transcriptional downregulation
+                # of ACTR10": an item of a list, not something the item before it does
                 return [], 0.0
         if trig.kind == "link" and doc[trig.start].lower_.endswith("ed") and before not in phrases.BE_VERBS \
                 and before != "been" and not before.endswith("ly"):
@@ -297,15 +304,26 @@ class ClaimExtractor:
                 adjacent = arguments.adjacent_before(doc, comma, left, allow_locative=True)
                 if adjacent:
                     return adjacent, 0.8
+        if trig.kind == "verb" and before == "," and doc[trig.start].lower_ in ("leading", "resulting") and left \
+                and left[-1].end == trig.start - 1 and not arguments.in_locative_phrase(doc, left[-1]) \
+                and doc[left[-1].start - 1].lower_ not in ("this", "these", "that", "those", "such"):
+            # "… contributing to neurodegeneration, leading to fatal neurodegenerative diseases": the
+            # participle after a comma says what the mention just before it leads to (not a mention
+            # that points back, "exacerbated this toxicity, leading to …": the sentence's agent does)
+            return phrases.coordination(doc, left[-1], left), 0.7
         if before == "by" and state.main:
             return state.main, 0.7  # "… by suppressing X": the sentence's agent does it
         if previous and arguments.pronoun_before(doc, trig.start, sent.start):
             return previous, 0.75  # "…, and it enhances mitochondrial function"
+        if trig.kind == "verb" and _possessed_subject(doc, trig.start, sent.start, left):
+            # "While these responses are crucial for CNS health, their dysregulation can contribute
+            # to …": the subject is what "their" points back to, which no mention here names
+            return previous, 0.65
         adjacent = arguments.adjacent_before(doc, trig.start, left,
                                     allow_locative=doc[trig.start].lower_.lstrip("-") in phrases.PARTICIPLE_MODIFIERS)
         if adjacent and not any(e.start in {p.start for p in state.pending} for e in adjacent):
             return adjacent, 0.85
-        if state.pending:
+        if state.pending and before != "to":  # "protecting neuronal function to treat …": a purpose
             return state.pending, 0.75
         continuing = trig.kind == "verb" and trig.start > sent.start + 1 \
             and (before in phrases.CONTINUATIONS or doc[trig.start - 2].lower_ in (",", "and"))
@@ -397,7 +415,7 @@ class ClaimExtractor:
             if len(between) > 3 or not any(w in phrases.GROUP_NOUNS for w in between):
                 continue
             shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
-                     and e.kb_id_ != group.kb_id_ and not phrases.in_locative_phrase(doc, e)]
+                     and e.kb_id_ != group.kb_id_ and not (phrases.in_locative_phrase(doc, e) and not _an_example(doc, e, tok.i))]
             for measured in arguments.until_stop(doc, Trigger(tok.i, tok.i + 1, "higher_in", "group", "correlational"), shown):
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
@@ -589,6 +607,36 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     if len(between) > 3 or any((t.is_punct and t.text != ",") or t.lower_ in phrases.RELATIVE_PRONOUNS for t in between):
         return []
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
+
+
+AUXILIARIES = {"may", "might", "could", "can", "will", "would", "should", "must", "also", "further", "not"}
+
+
+def _possessed_subject(doc: Doc, index: int, floor: int, left: list[Span]) -> bool:
+    """'their dysregulation can contribute', 'its loss leads': a pronoun's noun right before the verb."""
+    i = index - 1
+    while i > floor and (doc[i].lower_ in AUXILIARIES or doc[i].lower_.endswith("ly")):
+        i -= 1
+    return i - 1 >= floor and doc[i].is_alpha and doc[i].is_lower and doc[i - 1].lower_ in ("their", "its") \
+        and not any(e.end > i - 1 for e in left)
+
+
+def _an_example(doc: Doc, ent: Span, floor: int) -> bool:
+    """'ALS samples exhibited … programs, including TNF-α/NF-κB': the mention follows "including"
+    with no other preposition between, so it is one of the things shown, not a setting."""
+    for tok in reversed(doc[floor:ent.start]):
+        if tok.lower_ in phrases.LOCATIVE_PREPOSITIONS:
+            return tok.lower_ == "including"
+    return False
+
+
+def _modifiers_start(doc: Doc, i: int, floor: int) -> int:
+    """The first of up to three plain lower-case words before token i ("specific transcriptional")."""
+    start = i
+    while start > floor and i - start < 3 and doc[start - 1].is_alpha and doc[start - 1].is_lower \
+            and doc[start - 1].lower_ not in FUNCTION_WORDS and not doc[start - 1].lower_.endswith(("ing", "ed")):
+        start -= 1
+    return start
 
 
 def _an_amount_after(doc: Doc, i: int) -> bool:
