@@ -122,6 +122,8 @@ def choose_subjects(doc: Doc, left: list[Span]) -> list[Span]:
         head = after[0]  # "bone marrow-derived stem cells … could slow down": the cells do
     elif is_adjective(head) and after and after[0].start == head.end:
         head = after[0]  # "Overexpression of neuronal HGF … result in": HGF does
+    elif between == ["with"] and after[0].label_ == "CHEMICAL_OR_DRUG" and head.label_ != "CHEMICAL_OR_DRUG":
+        head = after[0]  # "chronic peripheral FAAH inhibition with URB937 did not improve …": the drug does
     elif head.label_ == "DISEASE" and head.end < len(doc) and doc[head.end].lower_ in DRUG_NOUNS:
         return []  # "Current dementia medications have minimal impact on function": the drugs, no mention
     elif is_adjective(head) and head.end < len(doc) and doc[head.end].is_alpha and doc[head.end].is_lower \
@@ -211,6 +213,11 @@ def pronoun_before(doc: Doc, index: int, floor: int) -> bool:
     return i >= floor and doc[i].lower_ in ("it", "they")
 
 
+MODAL_VERBS = {"may", "might", "could", "can", "will", "would", "should", "must"}
+# words after "and" that open a second verb phrase, which the first verb's objects do not cross
+CLAUSE_AUXILIARIES = MODAL_VERBS | {"is", "are", "was", "were", "has", "have", "had", "did", "does", "do"}
+
+
 def until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
     """The mentions of a trigger's region up to a word that starts a means or circumstance."""
     out = []
@@ -218,8 +225,10 @@ def until_stop(doc: Doc, trig: Trigger, right: list[Span]) -> list[Span]:
     for ent in right:
         between = doc[last:ent.start]
         if any(t.lower_ in OBJECT_STOPS or (t.lower_ == "as" and t.i + 1 < len(doc) and t.nbor().lower_ not in ("well", "such")
-                                              and doc[t.i - 1].lower_ not in ("well", "such")) for t in between):
-            break
+                                              and doc[t.i - 1].lower_ not in ("well", "such"))
+               or (t.lower_ in ("and", "or", "but") and t.i + 1 < len(doc) and t.nbor().lower_ in CLAUSE_AUXILIARIES)
+               for t in between):
+            break  # "… improves survival in ALS and may be provided non-invasively (NIV)": a second verb phrase
         out.append(ent)
         last = ent.end
     return out
@@ -396,7 +405,8 @@ def defined_by(doc: Doc, sent: Span, ent: Span, ents: list[Span]) -> Span | None
     if doc[end].lower_ == "as" and end - 2 > sent.start and doc[end - 1].lower_ in DEFINING_VERBS \
             and doc[end - 2].lower_ in ("is", "was", "been"):
         end -= 2  # "ALS has been defined as a …", "ALS is considered as a …"
-        end -= doc[end].lower_ == "been" and doc[end - 1].lower_ in ("has", "have", "had")
+        if doc[end].lower_ == "been" and doc[end - 1].lower_ in ("has", "have", "had"):
+            end -= 1
     elif doc[end].lower_ in DEFINING_VERBS and doc[end - 1].lower_ in ("is", "was"):
         end -= 1  # "ALS is considered a …"
     if doc[end].lower_ not in ("is", "was", "remains", "represents", "has", "had"):

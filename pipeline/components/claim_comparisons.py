@@ -58,6 +58,12 @@ ATTRIBUTIVE_BEFORE = FINDING_VERBS | LIST_OPENERS | {"with", "of", "in", "for", 
                                                      "exhibiting", "displaying", "demonstrating", "revealing"}
 
 
+# verbs whose object is a list of findings ("mutated neurons showed alterations of membrane
+# potential, reduced spontaneous synaptic activity, …"): a participle among the items describes one
+FINDING_OPENERS = FINDING_VERBS | {"show", "shows", "exhibit", "exhibits", "display", "displays", "revealed", "reveal",
+                                   "reveals", "demonstrate", "demonstrates"}
+
+
 # nouns after "in increasing" / "in decreasing" that name the order of a list
 ORDER_NOUNS = {"order", "frequency", "frequencies", "severity", "importance", "rank", "prevalence"}
 
@@ -88,16 +94,19 @@ def is_attributive_participle(doc: Doc, sent: Span, trig: Trigger, previous_end:
         return True  # right after a claim verb: "TENS restores inhibited quadriceps motor function"
     if previous_end is not None and doc[i].lower_ in ("and", "or", ",") and trig.start - previous_end <= 10:
         return True
-    return doc[i].lower_ == "," and in_listed_items(doc, sent, i)
+    return doc[i].lower_ in (",", "and", "or") and in_listed_items(doc, sent, i)
 
 
-def in_listed_items(doc: Doc, sent: Span, comma: int, reach: int = 20) -> bool:
-    """Whether the comma at `comma` separates items of a list that a list opener started, with no
-    claim word or verb between them."""
+def in_listed_items(doc: Doc, sent: Span, comma: int, reach: int = 30) -> bool:
+    """Whether the comma (or conjunction) at `comma` separates items of a list that a list opener
+    or a finding verb started ("… revealed global cognitive deficits … and reduced verbal IQ"),
+    with no claim word or verb between them."""
     for j in range(comma - 1, max(sent.start, comma - reach) - 1, -1):
         word = doc[j].lower_
-        if word in LIST_OPENERS:
-            return True
+        if word in FINDING_OPENERS or (word in LIST_OPENERS and doc[comma].text == ","):
+            return True  # "including A, B, and increased C": "and" may join a verb to the sentence's verb
+        if j > sent.start and doc[j - 1].lower_ in FINDING_OPENERS:
+            return True  # "ALS fasciculations showed prolonged total duration (…), reduced …"
         if word in TRIGGER_WORDS or word in BE_VERBS or word in (";", ".", ":") or word.endswith("ed"):
             return False
     return False
@@ -140,6 +149,11 @@ def entity_measured_by(doc: Doc, cue: int, ents: list[Span]) -> Span | None:
     return None
 
 
+# the words of link triggers ("associated with", "linked to"): a setting after them is the link's
+LINK_WORDS = {"associated", "linked", "correlated", "related", "association", "associations", "correlation",
+              "correlations"}
+
+
 def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Span],
                    cue_words: frozenset = frozenset()) -> Span | None:
     """The population or condition a measured quantity is higher or lower in (`cue_words`: the
@@ -151,9 +165,12 @@ def compared_group(doc: Doc, sent: Span, cue: int, measured: Span, ents: list[Sp
         if ent.start > max(cue, measured.end) and ent.label_ == "DISEASE":
             between = [t.lower_ for t in doc[max(cue, measured.end):ent.start]]
             if ("in" in between or "among" in between) and len(between) <= 8 \
-                    and not any(t.lower_ in TRIGGER_WORDS and t.lower_ not in cue_words
+                    and not any(t.lower_ in TRIGGER_WORDS and t.lower_ not in cue_words or t.lower_ in LINK_WORDS
+                                or (t.lower_.endswith("ing") and doc[t.i - 1].text == ",")
                                 for t in doc[max(cue + 1, measured.end):ent.start]):
-                # not "Increased PLS3 levels suppress symptoms in SMA patients": a claim verb's setting
+                # not "Increased PLS3 levels suppress symptoms in SMA patients": a claim verb's setting;
+                # not "Lower SDNN was associated with poor survival in ALS": a link's setting; not
+                # "… were observed in both phenotypes, suggesting … hyperexcitability": another clause
                 return condition_of_group(doc, ent, ents)
             break
     # "ALS patients (were found to) have lower levels of X"

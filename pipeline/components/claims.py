@@ -609,13 +609,11 @@ def _effect_before(doc: Doc, trig: Trigger, left: list[Span]) -> list[Span]:
     return phrases.coordination(doc, left[-1], left)  # the caller keeps the allowed objects
 
 
-AUXILIARIES = {"may", "might", "could", "can", "will", "would", "should", "must", "also", "further", "not"}
-
-
 def _possessed_subject(doc: Doc, index: int, floor: int, left: list[Span]) -> bool:
     """'their dysregulation can contribute', 'its loss leads': a pronoun's noun right before the verb."""
     i = index - 1
-    while i > floor and (doc[i].lower_ in AUXILIARIES or doc[i].lower_.endswith("ly")):
+    while i > floor and (doc[i].lower_ in arguments.MODAL_VERBS or doc[i].lower_ in ("also", "further", "not")
+                         or doc[i].lower_.endswith("ly")):
         i -= 1
     return i - 1 >= floor and doc[i].is_alpha and doc[i].is_lower and doc[i - 1].lower_ in ("their", "its") \
         and not any(e.end > i - 1 for e in left)
