@@ -18,7 +18,7 @@ from pipeline.components.claim_phrases import (
     ATTRIBUTE_WORDS, BE_VERBS, DRUG_NOUNS, HOST_SPECIES, LOCATIVE_PREPOSITIONS,
     MEMBER_MARKERS, MODALS, OBJECT_STOPS, OBJECT_TYPES_EXCLUDED, POPULATION_NOUNS,
     RELATIVE_PRONOUNS, SUBJECT_TYPES_EXCLUDED, TREATMENT_NOUNS, Trigger, coordinated,
-    coordination, in_locative_phrase, preceding_word,
+    an_example, coordination, in_locative_phrase, preceding_word,
 )
 from pipeline.components.linking import FUNCTION_WORDS
 from pipeline.components.mention_phrases import TRIGGER_WORDS
@@ -327,8 +327,10 @@ def object_allowed(doc: Doc, trig: Trigger, ent: Span) -> bool:
         return False  # "TMS targeting the dorsolateral prefrontal cortex": where it acts, not what it lowers
     if trig.predicate == "treats":
         return ent.label_ in ("DISEASE", "OUTCOME") or before in ("for", "against", "in")
-    if trig.kind != "link" and in_locative_phrase(doc, ent, floor=trig.end) and not follows_trigger(doc, trig, ent):
-        return False  # "reduced FUS accumulation in astrocytes": a setting, not an object
+    if trig.kind != "link" and in_locative_phrase(doc, ent, floor=trig.end) and not follows_trigger(doc, trig, ent) \
+            and not an_example(doc, ent, trig.end):
+        return False  # "reduced FUS accumulation in astrocytes": a setting, not an object (but "induce
+        # cytoprotective pathways including … autophagy": an example of what is induced)
     return not qualifies_head(doc, ent)
 
 

@@ -287,6 +287,9 @@ def _setting_as_argument(doc: Doc, predicate: str, subject: Span, obj: Span) -> 
         return True  # "IgG purified from MMN sera decreased claudin-5" is no "IgG — decreases — MMN"
     if predicate in AGENT_PREDICATES and (not arguments.can_be_acted_on(doc, predicate, obj) or arguments.qualifies_head(doc, obj)):
         return True  # "… in TIEG1 KO mice" is no "TIEG1 — increases — mice", as the rules read it
+    if predicate in ("causes", "increases") and subject.label_ in ("CHEMICAL_OR_DRUG", "INTERVENTION") \
+            and obj.label_ == "DISEASE" and arguments.in_population_setting(doc, obj):
+        return True  # "A Study of NP001 in Subjects With ALS": the patients studied, not what the drug causes
     return predicate in AMOUNT_PREDICATES and subject.label_ == "OUTCOME" and arguments.in_population_setting(doc, obj)
 
 

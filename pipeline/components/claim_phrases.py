@@ -211,6 +211,16 @@ def treated_ones_before(doc: Doc, with_index: int, reach: int = 5) -> bool:
     return False
 
 
+def an_example(doc: Doc, ent: Span, floor: int) -> bool:
+    """'ALS samples exhibited … programs, including TNF-α/NF-κB', 'induce cytoprotective pathways
+    including Nrf2-mediated antioxidant response and autophagy': the mention follows "including"
+    with no other preposition between, so it is one of the things named, not a setting."""
+    for tok in reversed(doc[floor:ent.start]):
+        if tok.lower_ in LOCATIVE_PREPOSITIONS:
+            return tok.lower_ == "including"
+    return False
+
+
 def in_locative_phrase(doc: Doc, span: Span, reach: int = 6, floor: int = 0) -> bool:
     """'in transgenic ALS mice', 'in a mouse model of ALS', 'people with ALS': a setting, not an agent."""
     for tok in reversed(doc[max(floor, span.start - reach):span.start]):

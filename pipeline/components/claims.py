@@ -415,7 +415,7 @@ class ClaimExtractor:
             if len(between) > 3 or not any(w in phrases.GROUP_NOUNS for w in between):
                 continue
             shown = [e for e in ents if tok.i < e.start and e.end <= clause_end and e.label_ not in ("ORGANISM", "TRIAL")
-                     and e.kb_id_ != group.kb_id_ and not (phrases.in_locative_phrase(doc, e) and not _an_example(doc, e, tok.i))]
+                     and e.kb_id_ != group.kb_id_ and not (phrases.in_locative_phrase(doc, e) and not phrases.an_example(doc, e, tok.i))]
             for measured in arguments.until_stop(doc, Trigger(tok.i, tok.i + 1, "higher_in", "group", "correlational"), shown):
                 if (measured.start, group.start) in compared or (group.start, measured.start) in compared:
                     continue
@@ -617,15 +617,6 @@ def _possessed_subject(doc: Doc, index: int, floor: int, left: list[Span]) -> bo
         i -= 1
     return i - 1 >= floor and doc[i].is_alpha and doc[i].is_lower and doc[i - 1].lower_ in ("their", "its") \
         and not any(e.end > i - 1 for e in left)
-
-
-def _an_example(doc: Doc, ent: Span, floor: int) -> bool:
-    """'ALS samples exhibited … programs, including TNF-α/NF-κB': the mention follows "including"
-    with no other preposition between, so it is one of the things shown, not a setting."""
-    for tok in reversed(doc[floor:ent.start]):
-        if tok.lower_ in phrases.LOCATIVE_PREPOSITIONS:
-            return tok.lower_ == "including"
-    return False
 
 
 def _modifiers_start(doc: Doc, i: int, floor: int) -> int:
